@@ -1,0 +1,74 @@
+"""Consult: the achterban of VIAG, IMG and the CIO-Beraad give input on VNG agendas."""
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+
+def instance_secret_key(instance: Path) -> str:
+    """A random key made once per installation, so no default key is ever used."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object("consult.config")
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("CONSULT")
+    else:
+        app.config.from_mapping(test_config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'consult.db'}"
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not app.debug
+    app.config["MAIL_FILE_DIR"] = app.config["MAIL_FILE_DIR"] or str(instance / "mail")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = instance_secret_key(instance)
+
+    if app.config["PROXY_FIX_X_FOR"]:
+        # Behind a reverse proxy: take the client's address from X-Forwarded-For.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1
+        )
+
+    from consult import pages, security
+    from consult.database import configure_sqlite
+    from consult.extensions import csrf, db, htmx, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+
+    security.init_app(app)
+    pages.init_app(app)
+
+    from consult import accounts, health, mail, meetings  # noqa: F401  (mail: its tables)
+
+    for part in (health, accounts, meetings):
+        part.init_app(app)
+
+    from consult import cli
+
+    cli.init_app(app)
+    return app

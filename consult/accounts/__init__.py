@@ -1,0 +1,15 @@
+from flask import Flask
+
+from consult.accounts import models  # noqa: F401  (tables for migrations)
+
+
+def init_app(app: Flask) -> None:
+    from consult.accounts import admin, services, views
+    from consult.extensions import login_manager
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Log in om deze pagina te bekijken."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(services.load_session_user)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin.bp)

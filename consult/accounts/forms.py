@@ -1,0 +1,89 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from consult.accounts.models import ROLE_LABELS, Organisation
+
+
+class DutchForm(FlaskForm):
+    class Meta:
+        locales = ["nl"]
+
+
+class LoginLinkForm(DutchForm):
+    email = EmailField(
+        "E-mailadres",
+        validators=[DataRequired("Vul uw e-mailadres in."),
+                    Email("Dit is geen geldig e-mailadres."), Length(max=254)],
+    )
+    next = HiddenField()
+
+
+class PasswordLoginForm(DutchForm):
+    email = EmailField(
+        "E-mailadres",
+        validators=[DataRequired("Vul uw e-mailadres in."), Length(max=254)],
+    )
+    password = PasswordField(
+        "Wachtwoord", validators=[DataRequired("Vul uw wachtwoord in."), Length(max=1000)]
+    )
+    next = HiddenField()
+
+
+class SetPasswordForm(DutchForm):
+    password = PasswordField(
+        "Nieuw wachtwoord",
+        validators=[DataRequired("Kies een wachtwoord."), Length(max=1000)],
+        description="Minstens 10 tekens. Een zin van een paar woorden is sterk en goed te onthouden.",
+    )
+    password_confirm = PasswordField(
+        "Herhaal het wachtwoord",
+        validators=[EqualTo("password", "De twee wachtwoorden zijn niet gelijk.")],
+    )
+
+    def __init__(self, *args, min_length: int = 10, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.min_length = min_length
+
+    def validate_password(self, field):
+        if len(field.data or "") < self.min_length:
+            raise ValidationError(f"Het wachtwoord moet minstens {self.min_length} tekens hebben.")
+
+
+ORGANISATION_CHOICES = [(o.value, o.value) for o in Organisation]
+ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
+
+
+class MemberForm(DutchForm):
+    name = StringField("Naam", validators=[DataRequired("Vul de naam in."), Length(max=200)])
+    email = EmailField(
+        "E-mailadres",
+        validators=[DataRequired("Vul het e-mailadres in."),
+                    Email("Dit is geen geldig e-mailadres."), Length(max=254)],
+    )
+    organisation = SelectField("Organisatie", choices=ORGANISATION_CHOICES)
+    municipality = StringField("Gemeente", validators=[Optional(), Length(max=120)])
+    region_id = SelectField("Regio", coerce=int)
+    role = SelectField("Rol", choices=ROLE_CHOICES)
+    chairs_region_id = SelectField(
+        "Regiovoorzitter van", coerce=int,
+        description="Alleen invullen als dit lid een regio voorzit.",
+    )
+
+    def set_region_choices(self, regions) -> None:
+        choices = [(0, "— geen —")] + [(region.id, region.name) for region in regions]
+        self.region_id.choices = choices
+        self.chairs_region_id.choices = choices
+
+
+class MemberImportForm(DutchForm):
+    file = FileField(
+        "CSV-bestand",
+        validators=[FileRequired("Kies een CSV-bestand.")],
+        description="Kolommen: name, email, organisation, region, municipality, role.",
+    )
+
+
+class MemberImportConfirmForm(DutchForm):
+    csv_text = TextAreaField(validators=[DataRequired()])

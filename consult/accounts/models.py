@@ -1,0 +1,149 @@
+"""Members, regions, login sessions and the records that throttle logins."""
+
+import enum
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+
+from consult.database import UTCDateTime, utcnow
+from consult.extensions import db
+
+
+class Organisation(enum.StrEnum):
+    VIAG = "VIAG"
+    IMG = "IMG"
+    CIO = "CIO-Beraad"
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    DELEGATE = "delegate"
+    ADMIN = "admin"
+
+
+ROLE_LABELS = {Role.MEMBER: "Lid", Role.DELEGATE: "Gedelegeerde", Role.ADMIN: "Beheerder"}
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored as hashes: a database leak gives no working links or sessions."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Region(db.Model):
+    """An ICT-beraad region (Noord, Oost, ...)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Stored lower-cased, which makes the unique constraint case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    organisation: Mapped[Organisation] = mapped_column(
+        db.Enum(Organisation, native_enum=False, length=20,
+                values_callable=lambda e: [m.value for m in e])
+    )
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    municipality: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[Role] = mapped_column(
+        db.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        default=Role.MEMBER,
+    )
+    # A regional chair (regiovoorzitter) is a member who chairs a region.
+    chairs_region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    region: Mapped[Region | None] = relationship(foreign_keys=[region_id])
+    chairs_region: Mapped[Region | None] = relationship(foreign_keys=[chairs_region_id])
+
+    # Set by the login service for Flask-Login: the session cookie holds the login
+    # session's token, not the user id, so a session can be revoked on the server.
+    login_token = None
+
+    @validates("email")
+    def _normalise_email(self, _key, value: str) -> str:
+        return value.strip().lower()
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str | None:
+        return self.login_token
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_delegate(self) -> bool:
+        return self.role == Role.DELEGATE
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class LoginSession(db.Model):
+    """One logged-in browser. Logout revokes it; "overal uitloggen" revokes all."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class LoginLink(db.Model):
+    """A one-time login link sent by email."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    next_url: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(db.Model):
+    """Link requests and failed passwords, counted in the database so the limits
+    hold across web workers."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "link" or "password_failure"
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_login_attempt_kind_email_created_at", "kind", "email", "created_at"),
+        Index("ix_login_attempt_kind_ip_created_at", "kind", "ip", "created_at"),
+    )

@@ -1,0 +1,166 @@
+"""Logging in and out, and the member's own account page."""
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from consult.accounts import services
+from consult.accounts.forms import LoginLinkForm, PasswordLoginForm, SetPasswordForm
+from consult.extensions import db
+from consult.pages import render_page
+
+bp = Blueprint("accounts", __name__)
+
+
+
+def client_ip() -> str:
+    # Behind a proxy, ProxyFix (configured in wsgi) makes remote_addr the client's.
+    return (request.remote_addr or "onbekend")[:45]
+
+
+def render_login(link_form=None, password_form=None, status=200, message=None):
+    next_url = services.safe_next_url(request.values.get("next"))
+    link_form = link_form or LoginLinkForm(
+        email=request.args.get("email", ""), next=next_url, formdata=None
+    )
+    password_form = password_form or PasswordLoginForm(
+        email=request.args.get("email", ""), next=next_url, formdata=None
+    )
+    return render_page(
+        "accounts/login.html",
+        status=status,
+        link_form=link_form,
+        password_form=password_form,
+        message=message,
+        demo=current_app.config["DEMO"],
+    )
+
+
+def finish_login(user, next_url: str = ""):
+    session.clear()  # a fresh session on every login: no fixation
+    services.start_session(user, request.headers.get("User-Agent", ""))
+    login_user(user)
+    session.permanent = True
+    db.session.commit()
+    return redirect(services.safe_next_url(next_url) or url_for("meetings.dashboard"), 303)
+
+
+@bp.get("/inloggen")
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("meetings.dashboard"))
+    return render_login()
+
+
+@bp.post("/inloggen")
+def request_link():
+    form = LoginLinkForm()
+    if not form.validate():
+        return render_login(link_form=form, status=422)
+    try:
+        services.request_login_link(form.email.data, client_ip(), form.next.data or "")
+    except services.TooManyAttempts as error:
+        db.session.rollback()
+        return render_login(
+            link_form=form,
+            status=429,
+            message="U heeft te vaak een inloglink aangevraagd. Probeer het over "
+            f"{error.retry_after // 60} minuten opnieuw, of log in met uw wachtwoord.",
+        )
+    db.session.commit()
+    return redirect(url_for("accounts.link_sent"), 303)
+
+
+@bp.get("/inloggen/verstuurd")
+def link_sent():
+    return render_page("accounts/link_sent.html",
+                       minutes=current_app.config["LOGIN_LINK_MINUTES"])
+
+
+@bp.post("/inloggen/wachtwoord")
+def password_login():
+    form = PasswordLoginForm()
+    if not form.validate():
+        return render_login(password_form=form, status=422)
+    try:
+        user = services.login_with_password(form.email.data, form.password.data, client_ip())
+    except services.TooManyAttempts as error:
+        db.session.rollback()
+        return render_login(
+            password_form=form,
+            status=429,
+            message="Te veel mislukte pogingen. Probeer het over "
+            f"{error.retry_after // 60} minuten opnieuw, of vraag een inloglink aan.",
+        )
+    except services.LoginFailed:
+        db.session.commit()  # the failed attempt counts
+        form.password.errors = ["Het e-mailadres of het wachtwoord klopt niet."]
+        return render_login(password_form=form, status=422)
+    return finish_login(user, form.next.data or "")
+
+
+@bp.get("/inloggen/link/<token>")
+def login_link(token: str):
+    # Showing the page does not use the link: mail scanners that open links must not
+    # burn it. The button below does.
+    try:
+        link = services.find_login_link(token)
+    except services.InvalidLoginLink as error:
+        return render_page("accounts/link_invalid.html", status=410, reason=error.reason)
+    response = render_page("accounts/login_link.html", user=link.user)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.post("/inloggen/link/<token>")
+def use_login_link(token: str):
+    try:
+        link = services.use_login_link(token)
+    except services.InvalidLoginLink as error:
+        db.session.rollback()
+        return render_page("accounts/link_invalid.html", status=410, reason=error.reason)
+    return finish_login(link.user, link.next_url)
+
+
+@bp.post("/uitloggen")
+@login_required
+def logout():
+    services.end_session(current_user.login_token)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("U bent uitgelogd.", "info")
+    return redirect(url_for("accounts.login"), 303)
+
+
+@bp.post("/uitloggen/overal")
+@login_required
+def logout_everywhere():
+    services.end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("U bent op alle apparaten uitgelogd.", "info")
+    return redirect(url_for("accounts.login"), 303)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    form = SetPasswordForm(min_length=minimum)
+    if form.validate_on_submit():
+        services.set_password(current_user, form.password.data)
+        db.session.commit()
+        flash("Uw wachtwoord is ingesteld.", "success")
+        return redirect(url_for("accounts.account"), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_page("accounts/account.html", status=status, form=form)
+
+
+@bp.post("/account/wachtwoord-verwijderen")
+@login_required
+def remove_password():
+    services.set_password(current_user, None)
+    db.session.commit()
+    flash("Uw wachtwoord is verwijderd. U logt voortaan in met een inloglink.", "success")
+    return redirect(url_for("accounts.account"), 303)

@@ -1,0 +1,94 @@
+"""flask --app wsgi <command>: demo data, member import, mail and the scheduler."""
+
+import logging
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from consult.extensions import db
+
+members_cli = AppGroup("members", help="Leden beheren.")
+mail_cli = AppGroup("mail", help="De outbox.")
+
+
+@click.command("demo-data")
+def demo_data_command():
+    """Load the demo members and bodies (running it twice changes nothing)."""
+    from consult.demo import load_demo_data
+
+    result = load_demo_data()
+    click.echo(
+        f"Demo data: {result['members_created']} leden aangemaakt, "
+        f"{result['members_updated']} bijgewerkt, {result['bodies_created']} overleggen aangemaakt."
+    )
+
+
+@click.command("demo-logins")
+def demo_logins_command():
+    """Print one demo login per role."""
+    from consult.demo import DEMO_PASSWORD, demo_logins
+
+    for user in demo_logins():
+        role = "regiovoorzitter" if user.chairs_region_id else user.role_label.lower()
+        click.echo(f"  {role:<16} {user.email}  (wachtwoord: {DEMO_PASSWORD})")
+
+
+@members_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Alleen tonen wat er zou veranderen.")
+def import_members_command(file: Path, dry_run: bool):
+    """Import members from a CSV file (name,email,organisation,region,municipality,role)."""
+    from consult.accounts.members import MemberFileError, import_members, read_csv
+
+    raw = file.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    try:
+        total = len(read_csv(text))
+    except MemberFileError as error:
+        raise click.ClickException(str(error)) from error
+    with click.progressbar(length=total, label="Leden importeren", file=click.get_text_stream(
+            "stderr")) as bar:
+        report = import_members(text, apply=not dry_run, progress=bar.update)
+    for row in report.rows:
+        details = f" ({'; '.join(row.details)})" if row.details else ""
+        click.echo(f"regel {row.line}: {row.email or '?'}: {row.outcome}{details}")
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    click.echo(
+        f"{report.count('aangemaakt')} aangemaakt, {report.count('bijgewerkt')} bijgewerkt, "
+        f"{report.count('ongewijzigd')} ongewijzigd, {report.count('geweigerd')} geweigerd."
+        + (" (proef: niets opgeslagen)" if dry_run else "")
+    )
+
+
+@mail_cli.command("deliver")
+def deliver_command():
+    """Deliver pending outbox messages now."""
+    from consult.mail.services import deliver_pending
+
+    report = deliver_pending()
+    click.echo(f"{report.sent} verstuurd, {report.failed} mislukt.")
+
+
+@click.command("scheduler")
+def scheduler_command():
+    """Run the scheduler process (one tick every SCHEDULER_INTERVAL_SECONDS)."""
+    from flask import current_app
+
+    from consult.scheduler import run_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_scheduler(current_app._get_current_object())
+
+
+def init_app(app: Flask) -> None:
+    for command in (demo_data_command, demo_logins_command, scheduler_command, members_cli,
+                    mail_cli):
+        app.cli.add_command(command)

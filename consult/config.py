@@ -1,0 +1,56 @@
+"""Configuration defaults.
+
+Every key can be overridden by an `instance/config.py` file and then by a
+`CONSULT_`-prefixed environment variable (e.g. `CONSULT_SQLALCHEMY_DATABASE_URI`),
+whose value is parsed as JSON when it can be (so `CONSULT_DEMO=1` gives `1`).
+"""
+
+from datetime import timedelta
+
+# Sessions and signed links depend on it. None: a random key kept in instance/secret_key.
+SECRET_KEY = None
+
+# None: filled in by create_app with a SQLite file in the instance folder.
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+# Demo mode: accepts the demo password "demo" and shows the demo logins.
+DEMO = False
+
+# Where absolute links in emails point to.
+BASE_URL = "http://127.0.0.1:5000"
+TIMEZONE = "Europe/Amsterdam"
+
+# Sessions: HttpOnly and SameSite=Lax; Secure unless debug (None = decided in create_app).
+SESSION_COOKIE_NAME = "consult_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = None
+PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+
+# CSRF tokens live as long as a working day, so a long comment is not lost to expiry.
+WTF_CSRF_TIME_LIMIT = 8 * 3600
+WTF_CSRF_HEADERS = ["X-CSRFToken"]
+
+# Login links and throttling.
+LOGIN_LINK_MINUTES = 15
+LOGIN_LINK_LIMIT_PER_ADDRESS = 5  # per hour
+LOGIN_LINK_LIMIT_PER_IP = 30  # per hour
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = 5  # per 15 minutes
+LOGIN_FAILURE_LIMIT_PER_IP = 30  # per 15 minutes
+PASSWORD_MIN_LENGTH = 10
+
+# Mail: without MAIL_SERVER, messages are written as .eml files to MAIL_FILE_DIR.
+MAIL_FROM = "Consult <noreply@consult.example.org>"
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_FILE_DIR = None  # None: instance/mail
+
+# The scheduler process ticks this often (reminders and outbox delivery).
+SCHEDULER_INTERVAL_SECONDS = 60
+
+MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+WTF_I18N_ENABLED = False  # WTForms then uses its own Dutch messages (Meta.locales)
+
+# Number of reverse proxies in front of the app that set X-Forwarded-For (0: none).
+PROXY_FIX_X_FOR = 0

@@ -1,0 +1,48 @@
+"""The scheduler process: one APScheduler interval job that runs the tick.
+
+Correctness never depends on how many of these run: every step claims its rows
+with conditional updates in the database.
+"""
+
+import logging
+from datetime import datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from consult.database import utcnow
+from consult.mail.services import deliver_pending
+
+log = logging.getLogger("consult.scheduler")
+TICK_JOB_ID = "consult-tick"
+
+
+def run_tick(now: datetime | None = None) -> dict[str, int]:
+    """One tick, in an app context: deliver every due outbox message."""
+    report = deliver_pending(now or utcnow())
+    return {"sent": report.sent, "failed": report.failed}
+
+
+def run_scheduler(app: Flask) -> None:
+    def tick():
+        with app.app_context():
+            try:
+                result = run_tick()
+            except Exception:  # a failed tick must not stop the scheduler
+                log.exception("tick failed")
+            else:
+                if any(result.values()):
+                    log.info("tick: %s", result)
+
+    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
+        id=TICK_JOB_ID,
+        next_run_time=utcnow(),
+        max_instances=1,
+        coalesce=True,
+    )
+    log.info("scheduler started: tick every %s s", app.config["SCHEDULER_INTERVAL_SECONDS"])
+    scheduler.start()

@@ -1,0 +1,97 @@
+"""Security headers, CSRF failures and the friendly Dutch error pages."""
+
+from flask import Flask, current_app, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from consult.extensions import db
+from consult.pages import render_page
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+ERROR_TITLES = {
+    400: "Het verzoek kon niet worden verwerkt",
+    403: "Geen toegang",
+    404: "Pagina niet gevonden",
+    405: "Deze actie is hier niet mogelijk",
+    413: "Het bestand is te groot",
+    429: "Te veel pogingen",
+    500: "Er ging iets mis",
+    503: "Tijdelijk niet beschikbaar",
+}
+
+# How a posted field is named when it is shown back to the user.
+FIELD_LABELS = {"email": "E-mailadres", "name": "Naam", "text": "Tekst", "kind": "Soort",
+                "municipality": "Gemeente", "body": "Tekst", "title": "Titel"}
+
+# Fields never echoed back into a page.
+SECRET_FIELDS = ("csrf_token", "password", "password_confirm", "new_password")
+
+
+def set_security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    return response
+
+
+def handle_csrf_error(error: CSRFError):
+    """A missing or expired token: keep what the user typed and offer to send it again."""
+    db.session.rollback()
+    kept = [
+        (name, FIELD_LABELS.get(name, name), value)
+        for name, value in request.form.items(multi=True)
+        if name not in SECRET_FIELDS
+    ]
+    return render_page(
+        "errors/csrf.html",
+        status=400,
+        kept=kept,
+        action=request.full_path.rstrip("?"),
+        title="Uw formulier is verlopen",
+    )
+
+
+def handle_http_error(error: HTTPException):
+    if error.code and error.code >= 500:
+        db.session.rollback()
+    code = error.code or 500
+    title = ERROR_TITLES.get(code, error.name)
+    response = render_page(
+        "errors/error.html",
+        status=code,
+        code=code,
+        title=title,
+        description=getattr(error, "dutch_description", None),
+    )
+    if code == 429 and getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def handle_unexpected_error(error: Exception):
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return handle_http_error(InternalServerError(original_exception=error))
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(set_security_headers)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
