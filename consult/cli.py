@@ -1,6 +1,7 @@
 """flask --app wsgi <command>: demo data, member import, mail and the scheduler."""
 
 import logging
+import sys
 from pathlib import Path
 
 import click
@@ -51,8 +52,7 @@ def import_members_command(file: Path, dry_run: bool):
         total = len(read_csv(text))
     except MemberFileError as error:
         raise click.ClickException(str(error)) from error
-    with click.progressbar(length=total, label="Leden importeren", file=click.get_text_stream(
-            "stderr")) as bar:
+    with click.progressbar(length=total, label="Leden importeren", file=sys.stderr) as bar:
         report = import_members(text, apply=not dry_run, progress=bar.update)
     for row in report.rows:
         details = f" ({'; '.join(row.details)})" if row.details else ""

@@ -1,6 +1,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from consult.accounts.models import ROLE_LABELS, Organisation
@@ -51,8 +52,8 @@ class SetPasswordForm(DutchForm):
             raise ValidationError(f"Het wachtwoord moet minstens {self.min_length} tekens hebben.")
 
 
-ORGANISATION_CHOICES = [(o.value, o.value) for o in Organisation]
-ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
+ORGANISATION_CHOICES = [SelectChoice(o.value) for o in Organisation]
+ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class MemberForm(DutchForm):
@@ -72,7 +73,9 @@ class MemberForm(DutchForm):
     )
 
     def set_region_choices(self, regions) -> None:
-        choices = [(0, "— geen —")] + [(region.id, region.name) for region in regions]
+        choices = [SelectChoice(0, "— geen —")] + [
+            SelectChoice(region.id, region.name) for region in regions
+        ]
         self.region_id.choices = choices
         self.chairs_region_id.choices = choices
 

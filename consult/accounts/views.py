@@ -23,7 +23,7 @@ def render_login(link_form=None, password_form=None, status=200, message=None):
         email=request.args.get("email", ""), next=next_url, formdata=None
     )
     password_form = password_form or PasswordLoginForm(
-        email=request.args.get("email", ""), next=next_url, formdata=None
+        email=request.args.get("email", ""), next=next_url, formdata=None, prefix="pw"
     )
     return render_page(
         "accounts/login.html",
@@ -78,7 +78,7 @@ def link_sent():
 
 @bp.post("/inloggen/wachtwoord")
 def password_login():
-    form = PasswordLoginForm()
+    form = PasswordLoginForm(prefix="pw")
     if not form.validate():
         return render_login(password_form=form, status=422)
     try:

@@ -1,0 +1,183 @@
+"""Fixtures in the style of Flask's tutorial: app, client and logging in per role.
+
+The database is SQLite by default; CONSULT_TEST_DB=postgresql runs the same suite on a
+PostgreSQL database of its own, created and dropped here. With CI=true, a test that
+would skip for a missing PostgreSQL or Chromium fails instead.
+"""
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from consult import create_app
+from consult.extensions import db
+from tests.factories import make_user
+
+IN_CI = os.environ.get("CI") == "true"
+TEST_DB = os.environ.get("CONSULT_TEST_DB", "sqlite")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CONSULT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def skip_unless_ci(reason: str):
+    """Skip locally; in CI a missing dependency is a failure, not a skip."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: required)")
+    pytest.skip(reason)
+
+
+def postgres_admin_engine():
+    engine = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
+    return engine
+
+
+def create_postgres_database() -> tuple[str, callable]:
+    """A fresh database; returns its URL and a function that drops it."""
+    admin = postgres_admin_engine()
+    name = f"consult_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name)
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.render_as_string(hide_password=False), drop
+
+
+def pytest_sessionstart(session):
+    if TEST_DB == "postgresql":
+        try:
+            postgres_admin_engine().dispose()
+        except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+            if IN_CI:
+                raise pytest.UsageError(f"PostgreSQL is required in CI: {error}") from error
+            pytest.exit(f"PostgreSQL not reachable ({error}); the PostgreSQL pass is skipped.",
+                        returncode=0)
+
+
+def pytest_collection_modifyitems(config, items):
+    skip = pytest.mark.skip(reason="runs only against PostgreSQL")
+    for item in items:
+        if "postgres_only" in item.keywords and TEST_DB != "postgresql":
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    terminalreporter.write_line(f"database under test: {TEST_DB}")
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    if TEST_DB == "postgresql":
+        url, drop = create_postgres_database()
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'consult.db'}"
+
+
+def make_app(database_uri: str, tmp_path: Path, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        "SESSION_COOKIE_SECURE": False,
+        "WTF_CSRF_ENABLED": False,
+        "BASE_URL": "http://localhost",
+        "PASSWORD_MIN_LENGTH": 10,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated(database_uri, tmp_path_factory):
+    """Migrations are applied once per session: the schema tests use exactly this."""
+    app = make_app(database_uri, tmp_path_factory.mktemp("migrate"))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return True
+
+
+def clean_database():
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def app_config():
+    """Override per test module: `@pytest.fixture def app_config(): return {...}`."""
+    return {}
+
+
+@pytest.fixture
+def app(database_uri, migrated, tmp_path, app_config):
+    app = make_app(database_uri, tmp_path, **app_config)
+    with app.app_context():
+        clean_database()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        clean_database()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def users(app):
+    """One user per role, as flaskr's test data."""
+    with app.app_context():
+        people = {
+            "admin": make_user("admin", name="Ada Beheer"),
+            "delegate": make_user("delegate", name="Mirjam Kok"),
+            "chair": make_user("chair", name="Pieter Bakker", region="Noord"),
+            "member": make_user("member", name="Anouk Smit", region="Noord"),
+        }
+        db.session.commit()
+        return {role: user.id for role, user in people.items()}
+
+
+class AuthActions:
+    """Log a test client in as a user without going through a password hash."""
+
+    def __init__(self, app, client, users):
+        self.app, self.client, self.users = app, client, users
+
+    def login(self, role: str) -> int:
+        from consult.accounts.models import User
+        from consult.accounts.services import start_session
+
+        with self.app.app_context():
+            user = db.session.get(User, self.users[role])
+            token = start_session(user)
+            db.session.commit()
+        with self.client.session_transaction() as session:
+            session["_user_id"] = token
+            session["_fresh"] = True
+        return self.users[role]
+
+
+@pytest.fixture
+def auth(app, client, users):
+    return AuthActions(app, client, users)
+
+
+ROLES = ("anonymous", "member", "chair", "delegate", "admin")
