@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from consult.extensions import db
 
@@ -15,6 +15,7 @@ mail_cli = AppGroup("mail", help="De outbox.")
 
 
 @click.command("demo-data")
+@with_appcontext
 def demo_data_command():
     """Load the demo members and bodies (running it twice changes nothing)."""
     from consult.demo import load_demo_data
@@ -27,6 +28,7 @@ def demo_data_command():
 
 
 @click.command("demo-logins")
+@with_appcontext
 def demo_logins_command():
     """Print one demo login per role."""
     from consult.demo import DEMO_PASSWORD, demo_logins
@@ -78,6 +80,7 @@ def deliver_command():
 
 
 @click.command("scheduler")
+@with_appcontext
 def scheduler_command():
     """Run the scheduler process (one tick every SCHEDULER_INTERVAL_SECONDS)."""
     from flask import current_app

@@ -1,10 +1,11 @@
 """Security headers, CSRF failures and the friendly Dutch error pages."""
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from consult.extensions import db
+from consult.extensions import db, login_manager
 from consult.pages import render_page
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -37,8 +38,10 @@ ERROR_TITLES = {
 FIELD_LABELS = {"email": "E-mailadres", "name": "Naam", "text": "Tekst", "kind": "Soort",
                 "municipality": "Gemeente", "body": "Tekst", "title": "Titel"}
 
-# Fields never echoed back into a page.
-SECRET_FIELDS = ("csrf_token", "password", "password_confirm", "new_password")
+
+def is_secret_field(name: str) -> bool:
+    """Passwords and tokens are never echoed back into a page (also with a form prefix)."""
+    return "password" in name or name.endswith("csrf_token")
 
 
 def set_security_headers(response):
@@ -57,7 +60,7 @@ def handle_csrf_error(error: CSRFError):
     kept = [
         (name, FIELD_LABELS.get(name, name), value)
         for name, value in request.form.items(multi=True)
-        if name not in SECRET_FIELDS
+        if not is_secret_field(name)
     ]
     return render_page(
         "errors/csrf.html",
@@ -85,6 +88,27 @@ def handle_http_error(error: HTTPException):
     return response
 
 
+def handle_database_unavailable(error: OperationalError):
+    """The database does not answer: a clear 503, nothing half-written."""
+    current_app.logger.error("database unavailable on %s: %s", request.path, error)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
+    # The page must render without asking the database who is logged in.
+    g._login_user = login_manager.anonymous_user()
+    response = render_page(
+        "errors/error.html",
+        status=503,
+        code=503,
+        title=ERROR_TITLES[503],
+        description="Consult kan de database nu niet bereiken. Er is niets opgeslagen; "
+        "wat u invulde staat nog in uw browser. Probeer het over een paar minuten opnieuw.",
+    )
+    response.headers["Retry-After"] = "60"
+    return response
+
+
 def handle_unexpected_error(error: Exception):
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     return handle_http_error(InternalServerError(original_exception=error))
@@ -94,4 +118,5 @@ def init_app(app: Flask) -> None:
     app.after_request(set_security_headers)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_error)
