@@ -1,5 +1,7 @@
 """Security headers, CSRF failures and the friendly Dutch error pages."""
 
+import contextlib
+
 from flask import Flask, current_app, g, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -91,10 +93,8 @@ def handle_http_error(error: HTTPException):
 def handle_database_unavailable(error: OperationalError):
     """The database does not answer: a clear 503, nothing half-written."""
     current_app.logger.error("database unavailable on %s: %s", request.path, error)
-    try:
+    with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()
-    except SQLAlchemyError:
-        pass
     # The page must render without asking the database who is logged in.
     g._login_user = login_manager.anonymous_user()
     response = render_page(

@@ -21,11 +21,6 @@ CHROMIUM_ARGS = [
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        item.add_marker(pytest.mark.e2e)
-
-
 @pytest.fixture
 def app_config():
     return {"WTF_CSRF_ENABLED": True}

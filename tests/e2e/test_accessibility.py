@@ -9,6 +9,8 @@ from consult.demo import demo_members_csv
 from consult.extensions import db
 from tests.e2e.conftest import login_with_password
 
+pytestmark = pytest.mark.e2e
+
 PASSWORD = "een lange zin als wachtwoord"
 
 

@@ -1,11 +1,15 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from consult.accounts import services
 from consult.accounts.models import User
 from consult.extensions import db
 from consult.scheduler import run_tick
 from tests.e2e.conftest import login_with_password, read_eml
+
+pytestmark = pytest.mark.e2e
 
 
 def test_login_link_from_the_eml_file(app, live_server, page, users):
