@@ -34,6 +34,7 @@ def run_scheduler(app: Flask) -> None:
                 if any(result.values()):
                     log.info("tick: %s", result)
 
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
         tick,
