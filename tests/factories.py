@@ -39,3 +39,44 @@ def make_user(kind: str = "member", *, name: str | None = None, email: str | Non
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_body(name: str = "Taskforce Samen Organiseren", *, delegates=(), organisations=None,
+              regions=(), **fields):
+    from consult.meetings.models import Body
+
+    body = Body(name=name, short_name=fields.pop("short_name", "TF"), **fields)
+    body.organisations = list(organisations or Organisation)
+    body.delegates = list(delegates)
+    body.regions = [region(name) for name in regions]
+    db.session.add(body)
+    db.session.flush()
+    return body
+
+
+def make_meeting(body, *, starts_in_days: float = 10, deadline_in_days: float = 6,
+                 published: bool = True, items: int = 3, **fields):
+    """A meeting `starts_in_days` from now with `items` agenda items asking for input."""
+    from datetime import timedelta
+
+    from consult.database import utcnow
+    from consult.meetings.models import AgendaItem, Meeting, Purpose
+
+    now = utcnow().replace(microsecond=0)
+    meeting = Meeting(
+        body=body,
+        starts_at=now + timedelta(days=starts_in_days),
+        ends_at=now + timedelta(days=starts_in_days, hours=3),
+        input_deadline=now + timedelta(days=deadline_in_days),
+        location=fields.pop("location", "VNG, Den Haag"),
+        published_at=now - timedelta(days=1) if published else None,
+        **fields,
+    )
+    for number in range(1, items + 1):
+        meeting.items.append(AgendaItem(
+            position=number, number=str(number), title=f"Agendapunt {number}",
+            explanation=f"Toelichting bij punt {number}.", purpose=Purpose.BESPREKING,
+        ))
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting

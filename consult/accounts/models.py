@@ -62,6 +62,8 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Secret of the personal calendar feed URL; a new one revokes the old URL.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     region: Mapped[Region | None] = relationship(foreign_keys=[region_id])
     chairs_region: Mapped[Region | None] = relationship(foreign_keys=[chairs_region_id])

@@ -1,0 +1,3 @@
+"""Member input on agenda items."""
+
+from consult.comments import models  # noqa: F401  (tables for migrations)
