@@ -23,7 +23,8 @@ def demo_data_command():
     result = load_demo_data()
     click.echo(
         f"Demo data: {result['members_created']} leden aangemaakt, "
-        f"{result['members_updated']} bijgewerkt, {result['bodies_created']} overleggen aangemaakt."
+        f"{result['members_updated']} bijgewerkt, {result['bodies_created']} overleggen aangemaakt, "
+        f"{result['meetings_created']} vergaderingen aangemaakt."
     )
 
 

@@ -54,3 +54,8 @@ WTF_I18N_ENABLED = False  # WTForms then uses its own Dutch messages (Meta.local
 
 # Number of reverse proxies in front of the app that set X-Forwarded-For (0: none).
 PROXY_FIX_X_FOR = 0
+
+# Attachments (bijlagen) of agenda items: the largest file accepted, and where files are
+# kept (None: instance/attachments).
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+ATTACHMENT_DIR = None

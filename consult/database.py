@@ -71,3 +71,10 @@ def configure_sqlite(engine: Engine) -> None:
     def _begin(connection):
         safe = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
         connection.exec_driver_sql("BEGIN" if safe else "BEGIN IMMEDIATE")
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern for "contains `text`", case-folded, with %, _ and \\ taken literally.
+    Use with `.like(pattern, escape="\\\\")`."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -1,6 +1,7 @@
 """How every view answers: a whole page, or with htmx just the block it swaps."""
 
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, make_response, render_template
@@ -48,7 +49,50 @@ def format_date(moment: datetime | None, with_time: bool = False) -> str:
 
 def init_app(app: Flask) -> None:
     from consult.permissions import can
+    from consult.text import excerpt, render_markdown, render_plain
 
     app.jinja_env.globals["can"] = can
+    app.jinja_env.tests["visible_attachment"] = lambda attachment: can("view_attachment", attachment)
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["plain"] = render_plain
+    app.jinja_env.filters["excerpt"] = excerpt
+    app.jinja_env.filters["countdown"] = countdown
+    app.jinja_env.filters["deadline_in_words"] = deadline_in_words
+    app.jinja_env.filters["tijd"] = lambda moment: f"{local_time(moment):%H.%M}"
     app.jinja_env.filters["datum"] = format_date
     app.jinja_env.filters["datumtijd"] = lambda moment: format_date(moment, with_time=True)
+
+
+def countdown(moment: datetime, now: datetime | None = None) -> str:
+    """"nog 5 dagen en 3 uur", "nog 40 minuten", "verlopen"."""
+    from consult.database import utcnow
+
+    seconds = int((moment - (now or utcnow())).total_seconds())
+    if seconds <= 0:
+        return "verlopen"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        text = f"nog {days} {'dag' if days == 1 else 'dagen'}"
+        return text + (f" en {hours} uur" if hours else "")
+    if hours:
+        return f"nog {hours} uur" + (f" en {minutes} min." if minutes else "")
+    return f"nog {max(minutes, 1)} {'minuut' if minutes <= 1 else 'minuten'}"
+
+
+def deadline_in_words(moment: datetime, now: datetime | None = None) -> str:
+    """"nog 5 dagen, tot dinsdag 14 oktober 17.00 uur"."""
+    local = local_time(moment)
+    when = f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local:%H.%M} uur"
+    left = countdown(moment, now)
+    return f"verlopen sinds {when}" if left == "verlopen" else f"{left}, tot {when}"
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL on BASE_URL, for emails and calendars: works in a request, in
+    the scheduler and in CLI commands alike (url_for needs a request there)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)

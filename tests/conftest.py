@@ -96,6 +96,7 @@ def make_app(database_uri: str, tmp_path: Path, **overrides):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        "ATTACHMENT_DIR": str(tmp_path / "attachments"),
         "SESSION_COOKIE_SECURE": False,
         "WTF_CSRF_ENABLED": False,
         "BASE_URL": "http://localhost",
@@ -182,5 +183,3 @@ class AuthActions:
 def auth(app, client, users):
     return AuthActions(app, client, users)
 
-
-ROLES = ("anonymous", "member", "chair", "delegate", "admin")

@@ -1,63 +1,153 @@
-"""Every route, for every role: anonymous users are sent to the login page, and
-members, chairs and delegates get 403 on admin pages. A route missing from ACCESS
-fails test_every_route_is_listed, so a new route cannot slip in unchecked."""
+"""Every route, for every role, on real objects: anonymous users are sent to the login
+page; members, regional chairs and the delegate of another body get 403 where only the
+body's delegates and admins may act. A route missing from CASES fails
+test_every_route_is_listed, so a new route cannot slip in unchecked."""
+
+import io
 
 import pytest
+from werkzeug.datastructures import FileStorage
 
-from tests.conftest import ROLES
+from consult.accounts.models import User
+from consult.demo.meetings import tiny_pdf
+from consult.extensions import db
+from consult.meetings.attachments import store_upload
+from consult.meetings.models import Attachment
+from tests.factories import make_body, make_meeting, make_user
 
+ROLES = ("anonymous", "member", "chair", "other_delegate", "delegate", "admin")
 LOGIN = "login"  # anonymous: redirected to /inloggen
-PUBLIC = {role: 200 for role in ROLES}
-LOGGED_IN = {"anonymous": LOGIN, "member": 200, "chair": 200, "delegate": 200, "admin": 200}
-ADMIN_ONLY = {"anonymous": LOGIN, "member": 403, "chair": 403, "delegate": 403, "admin": 200}
 
 
-def admin_only(ok=200):
-    return {**ADMIN_ONLY, "admin": ok}
+def statuses(anonymous=LOGIN, member=200, chair=None, other_delegate=None, delegate=None,
+             admin=None):
+    """Expected status per role; each unspecified role is like the one before it."""
+    chair = member if chair is None else chair
+    other_delegate = chair if other_delegate is None else other_delegate
+    delegate = other_delegate if delegate is None else delegate
+    admin = delegate if admin is None else admin
+    return dict(zip(ROLES, (anonymous, member, chair, other_delegate, delegate, admin),
+                    strict=True))
 
 
-def logged_in(ok=200):
-    return {**LOGGED_IN, **{role: ok for role in ("member", "chair", "delegate", "admin")}}
+PUBLIC = statuses(200)
+LOGGED_IN = statuses()
+ADMIN_ONLY = statuses(member=403, admin=200)
+MANAGERS = statuses(member=403, delegate=200)  # the body's delegate and admins
 
 
-# endpoint: (method, path, expected status per role). {member} is the member's id.
-ACCESS = {
-    "meetings.dashboard": ("GET", "/", LOGGED_IN),
-    "health.healthz": ("GET", "/healthz", PUBLIC),
-    "accounts.login": ("GET", "/inloggen", {**PUBLIC, "member": 302, "chair": 302,
-                                             "delegate": 302, "admin": 302}),
-    "accounts.request_link": ("POST", "/inloggen", {role: 422 for role in ROLES}),
-    "accounts.link_sent": ("GET", "/inloggen/verstuurd", PUBLIC),
-    "accounts.password_login": ("POST", "/inloggen/wachtwoord", {role: 422 for role in ROLES}),
-    "accounts.login_link": ("GET", "/inloggen/link/onbekend", {role: 410 for role in ROLES}),
-    "accounts.use_login_link": ("POST", "/inloggen/link/onbekend", {role: 410 for role in ROLES}),
-    "accounts.logout": ("POST", "/uitloggen", logged_in(303)),
-    "accounts.logout_everywhere": ("POST", "/uitloggen/overal", logged_in(303)),
-    "accounts.account": ("GET", "/account", LOGGED_IN),
-    "accounts.remove_password": ("POST", "/account/wachtwoord-verwijderen", logged_in(303)),
-    "members.index": ("GET", "/beheer/leden", ADMIN_ONLY),
-    "members.invite": ("GET", "/beheer/leden/nieuw", ADMIN_ONLY),
-    "members.edit": ("GET", "/beheer/leden/{member}", ADMIN_ONLY),
-    "members.deactivate": ("POST", "/beheer/leden/{member}/deactiveren", admin_only(303)),
-    "members.reactivate": ("POST", "/beheer/leden/{member}/heractiveren", admin_only(303)),
-    "members.import_upload": ("GET", "/beheer/leden/import", ADMIN_ONLY),
-    "members.import_confirm": ("POST", "/beheer/leden/import/bevestigen", admin_only(303)),
-    "static": ("GET", "/static/css/consult.css", PUBLIC),
-}
+def managers(ok):
+    return statuses(member=403, delegate=ok)
+
+
+def everyone(code):
+    return statuses(code, code)
+
+
+# (endpoint, method, path, expected per role). Paths are formatted with the ids of `world`.
+CASES = [
+    ("health.healthz", "GET", "/healthz", PUBLIC),
+    ("static", "GET", "/static/css/consult.css", PUBLIC),
+    ("accounts.login", "GET", "/inloggen", statuses(200, 302)),
+    ("accounts.request_link", "POST", "/inloggen", everyone(422)),
+    ("accounts.link_sent", "GET", "/inloggen/verstuurd", PUBLIC),
+    ("accounts.password_login", "POST", "/inloggen/wachtwoord", everyone(422)),
+    ("accounts.login_link", "GET", "/inloggen/link/onbekend", everyone(410)),
+    ("accounts.use_login_link", "POST", "/inloggen/link/onbekend", everyone(410)),
+    ("accounts.logout", "POST", "/uitloggen", statuses(member=303)),
+    ("accounts.logout_everywhere", "POST", "/uitloggen/overal", statuses(member=303)),
+    ("accounts.account", "GET", "/account", LOGGED_IN),
+    ("accounts.remove_password", "POST", "/account/wachtwoord-verwijderen", statuses(member=303)),
+    ("members.index", "GET", "/beheer/leden", ADMIN_ONLY),
+    ("members.invite", "GET", "/beheer/leden/nieuw", ADMIN_ONLY),
+    ("members.edit", "GET", "/beheer/leden/{member}", ADMIN_ONLY),
+    ("members.deactivate", "POST", "/beheer/leden/{member}/deactiveren",
+     statuses(member=403, admin=303)),
+    ("members.reactivate", "POST", "/beheer/leden/{member}/heractiveren",
+     statuses(member=403, admin=303)),
+    ("members.import_upload", "GET", "/beheer/leden/import", ADMIN_ONLY),
+    ("members.import_confirm", "POST", "/beheer/leden/import/bevestigen",
+     statuses(member=403, admin=303)),
+    ("bodies.index", "GET", "/beheer/overleggen", ADMIN_ONLY),
+    ("bodies.new", "GET", "/beheer/overleggen/nieuw", ADMIN_ONLY),
+    ("bodies.edit", "GET", "/beheer/overleggen/{body}", ADMIN_ONLY),
+    ("meetings.dashboard", "GET", "/", LOGGED_IN),
+    ("meetings.archive", "GET", "/archief", LOGGED_IN),
+    ("meetings.meeting", "GET", "/vergaderingen/{meeting}", LOGGED_IN),
+    ("meetings.meeting", "GET", "/vergaderingen/{draft}", MANAGERS),
+    ("meetings.meeting", "GET", "/vergaderingen/999999", statuses(member=404)),
+    ("meetings.item", "GET", "/agendapunten/{item}", LOGGED_IN),
+    ("meetings.item", "GET", "/agendapunten/{draft_item}", MANAGERS),
+    ("meetings.new_meeting", "GET", "/vergaderingen/nieuw", statuses(member=403,
+                                                                      other_delegate=200)),
+    ("meetings.edit_meeting", "GET", "/vergaderingen/{meeting}/bewerken", MANAGERS),
+    ("meetings.publish", "POST", "/vergaderingen/{draft}/publiceren", managers(303)),
+    ("meetings.cancel", "GET", "/vergaderingen/{meeting}/annuleren", MANAGERS),
+    ("meetings.new_item", "GET", "/vergaderingen/{meeting}/agendapunten/nieuw", MANAGERS),
+    ("meetings.edit_item", "GET", "/agendapunten/{item}/bewerken", MANAGERS),
+    ("meetings.move_up", "POST", "/agendapunten/{item}/omhoog", managers(303)),
+    ("meetings.move_down", "POST", "/agendapunten/{item}/omlaag", managers(303)),
+    ("meetings.withdraw_item", "GET", "/agendapunten/{item}/terugtrekken", MANAGERS),
+    ("meetings.restore_item", "POST", "/agendapunten/{item}/terugzetten", managers(303)),
+    ("meetings.delete_item", "POST", "/agendapunten/{draft_item}/verwijderen", managers(303)),
+    ("meetings.import_agenda", "GET", "/vergaderingen/{draft}/agenda/importeren", MANAGERS),
+    ("meetings.save_import", "POST", "/vergaderingen/{draft}/agenda/importeren/opslaan",
+     managers(303)),
+    ("attachments.download", "GET", "/bijlagen/{attachment}", LOGGED_IN),
+    ("attachments.download", "GET", "/bijlagen/{confidential}", MANAGERS),
+    ("attachments.download", "GET", "/bijlagen/{placeholder}", statuses(member=404)),
+    ("attachments.upload", "POST", "/agendapunten/{item}/bijlagen", managers(422)),
+    ("attachments.attach", "POST", "/bijlagen/{placeholder}/bestand", managers(422)),
+    ("attachments.delete", "POST", "/bijlagen/{attachment}/verwijderen", managers(303)),
+    ("calendar.meeting_ics", "GET", "/vergaderingen/{meeting}/agenda.ics", LOGGED_IN),
+    ("calendar.meeting_ics", "GET", "/vergaderingen/{draft}/agenda.ics", MANAGERS),
+    ("calendar.feed", "GET", "/agenda/onbekend.ics", everyone(404)),
+    ("calendar.renew", "POST", "/account/agenda-link/vernieuwen", statuses(member=303)),
+    ("calendar.create", "POST", "/account/agenda-link/maken", statuses(member=303)),
+]
+
+
+@pytest.fixture
+def world(app, users):
+    """A body with `delegate` as its delegate, a published meeting with attachments and a
+    draft; `other_delegate` delegates another body."""
+    with app.test_request_context():
+        delegate = db.session.get(User, users["delegate"])
+        other_delegate = make_user("delegate", name="Andere Gedelegeerde")
+        body = make_body(delegates=[delegate])
+        make_body("CIO-Beraad – VNG", short_name="CIO", delegates=[other_delegate])
+        meeting = make_meeting(body)
+        draft = make_meeting(body, published=False, starts_in_days=40, deadline_in_days=35)
+        item = meeting.items[0]
+
+        def upload(confidential: bool) -> Attachment:
+            file = FileStorage(io.BytesIO(tiny_pdf("Bijlage")), filename="bijlage.pdf")
+            return store_upload(item, file, label="1a", title="Bijlage",
+                                confidential=confidential, by=delegate)
+
+        attachment, confidential = upload(False), upload(True)
+        placeholder = Attachment(label="1c", title="Nog te uploaden")
+        item.attachments.append(placeholder)
+        db.session.commit()
+        users["other_delegate"] = other_delegate.id
+        return {"member": users["member"], "body": body.id, "meeting": meeting.id,
+                "draft": draft.id, "item": item.id, "draft_item": draft.items[0].id,
+                "attachment": attachment.id, "confidential": confidential.id,
+                "placeholder": placeholder.id}
 
 
 def test_every_route_is_listed(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert endpoints == set(ACCESS), "add new routes to ACCESS with their expected status"
+    assert endpoints == {case[0] for case in CASES}, "add new routes to CASES"
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("endpoint", sorted(ACCESS))
-def test_route_access(client, auth, users, role, endpoint):
-    method, path, expected = ACCESS[endpoint]
+@pytest.mark.parametrize(("endpoint", "method", "path", "expected"), CASES,
+                         ids=[f"{case[0]}:{case[2]}" for case in CASES])
+def test_route_access(client, auth, world, role, endpoint, method, path, expected):
     if role != "anonymous":
         auth.login(role)
-    response = client.open(path.format(member=users["member"]), method=method)
+    response = client.open(path.format(**world), method=method)
     if expected[role] == LOGIN:
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/inloggen?next=")

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from consult.accounts.models import User
 from consult.extensions import db
 from consult.security import CONTENT_SECURITY_POLICY
-from tests.test_routes_access import ACCESS
+from tests.test_routes_access import CASES, world  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -46,12 +46,12 @@ def test_csrf_token_in_header_is_accepted(app, client, users):
     assert response.status_code == 303
 
 
-def test_security_headers_on_every_get_page(client, auth, users):
+def test_security_headers_on_every_get_page(client, auth, world):
     auth.login("admin")
-    for method, path, _ in ACCESS.values():
+    for _, method, path, _ in CASES:
         if method != "GET":
             continue
-        response = client.get(path.format(member=users["member"]))
+        response = client.get(path.format(**world))
         csp = response.headers["Content-Security-Policy"]
         assert csp == CONTENT_SECURITY_POLICY
         assert "unsafe-inline" not in csp and "unsafe-eval" not in csp

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from consult.accounts import members
 from consult.accounts.forms import MemberForm, MemberImportConfirmForm, MemberImportForm
 from consult.accounts.models import Organisation, Region, Role, User
+from consult.database import contains_pattern
 from consult.extensions import db
 from consult.pages import render_page
 from consult.permissions import can_change_member, can_manage_members, require
@@ -35,10 +36,10 @@ def index():
         selectinload(User.region), selectinload(User.chairs_region)
     )
     if q := args.get("q", "").strip()[:100]:
-        pattern = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(User.name).like(pattern),
-                                User.email.like(pattern),
-                                func.lower(User.municipality).like(pattern)))
+        pattern = contains_pattern(q)
+        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"),
+                                User.email.like(pattern, escape="\\"),
+                                func.lower(User.municipality).like(pattern, escape="\\")))
     if (organisation := args.get("organisation")) in {o.value for o in Organisation}:
         query = query.where(User.organisation == Organisation(organisation))
     if (role := args.get("role")) in {r.value for r in Role}:

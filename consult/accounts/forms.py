@@ -7,9 +7,21 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from consult.accounts.models import ROLE_LABELS, Organisation
 
 
+def stripped(value):
+    """Text fields give "" when absent (not None) and lose surrounding white space."""
+    return (value or "").strip() if value is None or isinstance(value, str) else value
+
+
 class DutchForm(FlaskForm):
     class Meta:
         locales = ["nl"]
+
+        def bind_field(self, form, unbound_field, options):
+            # Every text field is stripped; passwords are taken exactly as typed.
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                options["filters"] = [*unbound_field.kwargs.get("filters", ()), stripped]
+            return unbound_field.bind(form=form, **options)
 
 
 class LoginLinkForm(DutchForm):

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
 from sqlalchemy import select
 
 from consult.accounts.models import Organisation, Region, Role, User
@@ -14,6 +13,7 @@ from consult.accounts.services import end_all_sessions
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.services import queue_message
+from consult.pages import external_url
 
 CSV_COLUMNS = ("name", "email", "organisation", "region", "municipality", "role")
 CSV_ROLES = {"member": Role.MEMBER, "chair": Role.MEMBER, "delegate": Role.DELEGATE,
@@ -202,9 +202,7 @@ def invite_member(*, invited_by: User, **fields) -> User:
     user = User(**fields)
     db.session.add(user)
     db.session.flush()
-    login_url = current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "accounts.login", email=user.email
-    )
+    login_url = external_url("accounts.login", email=user.email)
     queue_message(
         kind="invite",
         recipient=user.email,

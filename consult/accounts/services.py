@@ -6,13 +6,14 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from consult.accounts.models import LoginAttempt, LoginLink, LoginSession, User, hash_token
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.services import queue_message
+from consult.pages import external_url
 
 password_hasher = PasswordHasher()  # argon2id with the library's current parameters
 
@@ -98,9 +99,7 @@ def request_login_link(email: str, ip: str, next_url: str = "", now: datetime | 
             expires_at=now + timedelta(minutes=minutes),
         )
     )
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "accounts.login_link", token=token
-    )
+    link = external_url("accounts.login_link", token=token)
     queue_message(
         kind="login_link",
         recipient=user.email,

@@ -33,11 +33,16 @@ def load_demo_data() -> dict[str, int]:
         if db.session.scalar(select(Body).where(Body.name == name)) is None:
             db.session.add(Body(name=name, short_name=short_name, frequency=frequency))
             created_bodies += 1
+    db.session.flush()
+    from consult.demo.meetings import load_demo_meetings
+
+    meetings_created = load_demo_meetings()
     db.session.commit()
     return {
         "members_created": report.count("aangemaakt"),
         "members_updated": report.count("bijgewerkt"),
         "bodies_created": created_bodies,
+        "meetings_created": meetings_created,
     }
 
 

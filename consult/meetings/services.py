@@ -5,7 +5,7 @@ import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, or_, select
 
 from consult.accounts.models import User
@@ -23,6 +23,7 @@ from consult.meetings.models import (
     Purpose,
     body_region,
 )
+from consult.pages import external_url
 
 
 def local_zone() -> ZoneInfo:
@@ -146,8 +147,7 @@ def constituency_query(body: Body):
 
 
 def meeting_url(meeting: Meeting) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "meetings.meeting", meeting_id=meeting.id)
+    return external_url("meetings.meeting", meeting_id=meeting.id)
 
 
 def publish_meeting(meeting: Meeting, by: User, now: datetime | None = None) -> int:
@@ -265,6 +265,19 @@ def count_items(meeting_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         select(AgendaItem.meeting_id, func.count(AgendaItem.id))
         .where(AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.asks_input.is_(True),
+               AgendaItem.withdrawn_at.is_(None))
+        .group_by(AgendaItem.meeting_id)
+    ).all()
+    return dict(rows)
+
+
+def count_responded(item_ids: set[int]) -> dict[int, int]:
+    """Responded items per meeting, from a set of item ids (one query)."""
+    if not item_ids:
+        return {}
+    rows = db.session.execute(
+        select(AgendaItem.meeting_id, func.count(AgendaItem.id))
+        .where(AgendaItem.id.in_(item_ids), AgendaItem.asks_input.is_(True),
                AgendaItem.withdrawn_at.is_(None))
         .group_by(AgendaItem.meeting_id)
     ).all()

@@ -1,0 +1,274 @@
+"""Attachments (bijlagen) of agenda items: the type is read from the content, files are
+stored under generated names, and a failed upload leaves nothing behind.
+
+Files and rows change together: a new file is put in place (temp file, checks, rename)
+before the commit; if the transaction is rolled back or never committed, the file is
+removed again. A file that is replaced or deleted is removed only after the commit, so a
+failed commit never leaves a row pointing at a missing file.
+"""
+
+import contextlib
+import hashlib
+import os
+import re
+import secrets
+import tempfile
+import unicodedata
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from consult.accounts.models import User
+from consult.database import utcnow
+from consult.extensions import db
+from consult.meetings.models import AgendaItem, Attachment
+
+PDF = ("application/pdf", "pdf")
+DOCX = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
+XLSX = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+PPTX = ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx")
+ODT = ("application/vnd.oasis.opendocument.text", "odt")
+
+ALLOWED_TYPES = (PDF, DOCX, XLSX, PPTX, ODT)
+EXTENSIONS = {extension for _, extension in ALLOWED_TYPES}
+TYPE_LABELS = {content_type: extension.upper() for content_type, extension in ALLOWED_TYPES}
+ACCEPT = ",".join(f".{extension}" for _, extension in ALLOWED_TYPES)
+
+# Office Open XML: the folder of the main part says what kind of document it is.
+OOXML_FOLDERS = {"word/": DOCX, "xl/": XLSX, "ppt/": PPTX}
+ODT_MIMETYPE = ODT[0].encode("ascii")
+
+HEAD_BYTES = 64
+CHUNK_BYTES = 64 * 1024
+MAX_NAME_CHARS = 120
+STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:" + "|".join(sorted(EXTENSIONS)) + r")")
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", "clock$", "conin$", "conout$"} | {
+    f"{device}{number}" for device in ("com", "lpt") for number in "123456789¹²³"
+}
+FORBIDDEN_CHARACTERS = re.compile(r'[<>:"/\\|?*;]')
+
+WRONG_TYPE = ("Dit type bestand is niet toegestaan. Upload een PDF, een Word-document (DOCX), "
+              "een Excel-bestand (XLSX), een PowerPoint-presentatie (PPTX) of een "
+              "OpenDocument-tekst (ODT).")
+UNREADABLE = "Het bestand kon niet worden gelezen. Mogelijk is het beschadigd; sla het opnieuw op."
+MACROS = ("Bestanden met macro's zijn niet toegestaan. Sla het document op zonder macro's, "
+          "als DOCX, XLSX of PPTX.")
+EMPTY = "Het bestand is leeg. Kies een bestand met inhoud."
+
+
+class AttachmentError(ValueError):
+    """An upload that is refused; the message is for the user (Dutch)."""
+
+
+def format_size(size: int) -> str:
+    """"812 bytes", "45 kB", "1,2 MB", "20 MB"."""
+    if size < 1024:
+        return "1 byte" if size == 1 else f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} kB"
+    text = f"{size / (1024 * 1024):.1f}".replace(".", ",").removesuffix(",0")
+    return f"{text} MB"
+
+
+def type_label(content_type: str) -> str:
+    """"PDF", "DOCX": how the file type is shown to users."""
+    return TYPE_LABELS.get(content_type, "bestand")
+
+
+def max_bytes() -> int:
+    return int(current_app.config["ATTACHMENT_MAX_BYTES"])
+
+
+def attachment_dir() -> Path:
+    """ATTACHMENT_DIR, or instance/attachments; made on first use, for our eyes only."""
+    configured = current_app.config.get("ATTACHMENT_DIR")
+    directory = Path(configured) if configured else Path(current_app.instance_path) / "attachments"
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return directory
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    """Where the file of an uploaded attachment lives (never derived from user input)."""
+    if attachment.stored_name is None:
+        raise AttachmentError("Voor deze bijlage is nog geen bestand geüpload.")
+    if not STORED_NAME.fullmatch(attachment.stored_name):
+        raise AttachmentError("Deze bijlage heeft een ongeldige bestandsnaam.")
+    return attachment_dir() / attachment.stored_name
+
+
+# --- type detection ---------------------------------------------------------------
+
+def detect_type(head: bytes, path) -> tuple[str, str]:
+    """(content type, extension) read from the content: the first bytes, and for zip
+    files their parts. The client's content type and the file name play no part."""
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"PK\x03\x04"):
+        return _detect_zip(path)
+    raise AttachmentError(WRONG_TYPE)
+
+
+def _detect_zip(path) -> tuple[str, str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            if not entries:
+                raise AttachmentError(WRONG_TYPE)
+            first = min(entries, key=lambda entry: entry.header_offset)
+            if first.filename == "mimetype":
+                # OpenDocument: the first entry is an uncompressed "mimetype" file.
+                if first.file_size <= 100 and archive.read(first).strip() == ODT_MIMETYPE:
+                    return ODT
+                raise AttachmentError(WRONG_TYPE)
+            names = {entry.filename for entry in entries}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
+            RuntimeError, NotImplementedError, ValueError) as error:
+        if isinstance(error, AttachmentError):
+            raise
+        raise AttachmentError(UNREADABLE) from error
+    if "[Content_Types].xml" not in names:
+        raise AttachmentError(WRONG_TYPE)
+    if any(PurePosixPath(name).name.lower() == "vbaproject.bin" for name in names):
+        raise AttachmentError(MACROS)
+    found = {kind for folder, kind in OOXML_FOLDERS.items()
+             if any(name.startswith(folder) and not name.endswith("/") for name in names)}
+    if len(found) != 1:
+        raise AttachmentError(WRONG_TYPE)
+    return found.pop()
+
+
+# --- names ----------------------------------------------------------------------
+
+def safe_filename(name: str | None, extension: str | None = None) -> str:
+    """A readable name for Content-Disposition only (storage uses generated names):
+    no folders, control characters, reserved characters or Windows device names, not
+    only dots, at most MAX_NAME_CHARS characters. With `extension` (the detected type),
+    the name ends in it."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(" " if unicodedata.category(c).startswith(("C", "Z")) else c for c in name)
+    name = FORBIDDEN_CHARACTERS.sub("_", name)
+    name = " ".join(name.split()).strip(". ")
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    if extension:
+        if suffix.lower() in EXTENSIONS:
+            suffix = ""
+        stem = f"{stem}.{suffix}" if suffix else stem
+        suffix = extension
+    stem = stem.strip(". ")
+    if not stem:
+        stem = "bijlage"
+    if stem.split(".")[0].strip().lower() in WINDOWS_RESERVED:
+        stem = f"bijlage_{stem}"
+    room = MAX_NAME_CHARS - (len(suffix) + 1 if suffix else 0)
+    stem = stem[:room].rstrip(". ") or "bijlage"
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+# --- storing and deleting ---------------------------------------------------------
+
+def _pending(session: Session, key: str) -> set[str]:
+    return session.info.setdefault(key, set())
+
+
+def _remove(paths) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            Path(path).unlink()
+
+
+def _write_temp(stream, directory: Path, limit: int) -> tuple[Path, int, str, bytes]:
+    """Copy the upload to a temp file in `directory`; (path, size, sha256, first bytes).
+    Stops reading as soon as the limit is passed."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    handle, name = tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".part")
+    path = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            while chunk := stream.read(CHUNK_BYTES):
+                size += len(chunk)
+                if size > limit:
+                    raise AttachmentError(
+                        f"Het bestand is te groot. Een bijlage mag hoogstens {format_size(limit)} zijn."
+                    )
+                if len(head) < HEAD_BYTES:
+                    head += chunk[:HEAD_BYTES - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, size, digest.hexdigest(), head
+
+
+def store_upload(item: AgendaItem, file_storage, *, label: str, title: str, confidential: bool,
+                 by: User, attachment: Attachment | None = None) -> Attachment:
+    """Check and store an uploaded file. Without `attachment` a new attachment is made;
+    with one (a placeholder, or an attachment whose file is replaced) its file is set.
+    Raises AttachmentError (nothing stored) for an empty, too large or disallowed file.
+    The caller commits; a rollback removes the new file again."""
+    if attachment is not None and attachment.item is not item:
+        raise ValueError("attachment belongs to another agenda item")
+    directory = attachment_dir()
+    temp, size, sha256, head = _write_temp(file_storage.stream, directory, max_bytes())
+    try:
+        if size == 0:
+            raise AttachmentError(EMPTY)
+        content_type, extension = detect_type(head, temp)
+        stored_name = f"{secrets.token_hex(16)}.{extension}"
+        os.replace(temp, directory / stored_name)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _pending(db.session(), "attachment_files_new").add(str(directory / stored_name))
+
+    filename = safe_filename(file_storage.filename, extension)
+    if attachment is None:
+        attachment = Attachment()
+        item.attachments.append(attachment)
+    elif attachment.stored_name is not None:
+        _pending(db.session(), "attachment_files_replaced").add(str(attachment_path(attachment)))
+    attachment.label = (label or "").strip()[:20]
+    attachment.title = ((title or "").strip() or filename.rsplit(".", 1)[0])[:300]
+    attachment.confidential = bool(confidential)
+    attachment.filename = filename
+    attachment.stored_name = stored_name
+    attachment.content_type = content_type
+    attachment.size = size
+    attachment.sha256 = sha256
+    attachment.uploaded_by_id = by.id if by else None
+    attachment.uploaded_at = utcnow()
+    return attachment
+
+
+def delete_attachment(attachment: Attachment) -> None:
+    """Delete the row; its file is removed once the deletion is committed."""
+    if attachment.stored_name is not None:
+        _pending(db.session(), "attachment_files_replaced").add(str(attachment_path(attachment)))
+    attachment.item.attachments.remove(attachment)
+    db.session.delete(attachment)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    replaced = session.info.pop("attachment_files_replaced", set())
+    session.info.pop("attachment_files_new", None)  # committed: they stay
+    _remove(replaced)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction) -> None:
+    """Rolled back or closed without a commit: the new files go, the old ones stay."""
+    if transaction.parent is not None:
+        return
+    new = session.info.pop("attachment_files_new", set())
+    session.info.pop("attachment_files_replaced", None)
+    _remove(new)

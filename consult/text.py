@@ -1,0 +1,47 @@
+"""Text that users write, turned into safe HTML.
+
+Markdown is rendered without raw HTML, and the result is cleaned once more with nh3:
+whatever a member or a secretariat pastes, only a small set of tags survives.
+"""
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+_markdown = MarkdownIt("zero", {"breaks": True, "linkify": True, "html": False}).enable(
+    ["emphasis", "list", "link", "linkify", "newline"]
+)
+_plain = MarkdownIt("zero", {"breaks": True, "linkify": True, "html": False}).enable(
+    ["linkify", "newline"]
+)
+
+ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a"}
+ALLOWED_ATTRIBUTES = {"a": {"href"}}
+
+
+def _clean(html: str) -> Markup:
+    return Markup(nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    ))
+
+
+def render_markdown(text: str | None) -> Markup:
+    """A Markdown subset: paragraphs, bold, italics, lists and links."""
+    return _clean(_markdown.render(text or ""))
+
+
+def render_plain(text: str | None) -> Markup:
+    """Plain text with its line breaks kept and web addresses made clickable."""
+    return _clean(_plain.render(text or ""))
+
+
+def excerpt(text: str | None, length: int = 160) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
+
+
+
