@@ -5,6 +5,7 @@ PostgreSQL database of its own, created and dropped here. With CI=true, a test t
 would skip for a missing PostgreSQL or Chromium fails instead.
 """
 
+import io
 import os
 import uuid
 from pathlib import Path
@@ -12,10 +13,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from werkzeug.datastructures import FileStorage
 
 from consult import create_app
 from consult.extensions import db
-from tests.factories import make_user
+from tests.factories import make_body, make_meeting, make_user
 
 IN_CI = os.environ.get("CI") == "true"
 TEST_DB = os.environ.get("CONSULT_TEST_DB", "sqlite")
@@ -157,6 +159,42 @@ def users(app):
         }
         db.session.commit()
         return {role: user.id for role, user in people.items()}
+
+
+@pytest.fixture
+def world(app, users):
+    """A body with `delegate` as its delegate, a published meeting with attachments and a
+    draft; `other_delegate` delegates another body."""
+    from consult.accounts.models import User
+    from consult.demo.meetings import tiny_pdf
+    from consult.meetings.attachments import store_upload
+    from consult.meetings.models import Attachment
+
+    with app.test_request_context():
+        delegate = db.session.get(User, users["delegate"])
+        other_delegate = make_user("delegate", name="Andere Gedelegeerde")
+        body = make_body(delegates=[delegate])
+        other = make_body("CIO-Beraad – VNG", short_name="CIO", delegates=[other_delegate])
+        meeting = make_meeting(body)
+        draft = make_meeting(body, published=False, starts_in_days=40, deadline_in_days=35)
+        foreign = make_meeting(other, published=False)
+        item = meeting.items[0]
+
+        def upload(confidential: bool) -> Attachment:
+            file = FileStorage(io.BytesIO(tiny_pdf("Bijlage")), filename="bijlage.pdf")
+            return store_upload(item, file, label="1a", title="Bijlage",
+                                confidential=confidential, by=delegate)
+
+        attachment, confidential = upload(False), upload(True)
+        placeholder = Attachment(label="1c", title="Nog te uploaden")
+        item.attachments.append(placeholder)
+        db.session.commit()
+        users["other_delegate"] = other_delegate.id
+        return {"member": users["member"], "body": body.id, "other": other.id,
+                "foreign": foreign.id, "meeting": meeting.id,
+                "draft": draft.id, "item": item.id, "draft_item": draft.items[0].id,
+                "attachment": attachment.id, "confidential": confidential.id,
+                "placeholder": placeholder.id}
 
 
 class AuthActions:

@@ -24,22 +24,6 @@ def fixture_agenda() -> str:
     return path.read_text(encoding="utf-8").replace("{meeting_date}", "woensdag 2 december 2026")
 
 
-@pytest.fixture
-def world(app, users):
-    """A body whose delegate is the `delegate` user, with a published meeting and a draft."""
-    with app.app_context():
-        delegate = db.session.get(User, users["delegate"])
-        body = make_body(delegates=[delegate])
-        other = make_body("CIO-Beraad – VNG", short_name="CIO")
-        published = make_meeting(body, items=3)
-        draft = make_meeting(body, published=False, starts_in_days=40, deadline_in_days=35)
-        foreign = make_meeting(other, published=False)
-        db.session.commit()
-        return {"body": body.id, "other": other.id, "meeting": published.id, "draft": draft.id,
-                "foreign": foreign.id, "item": published.items[0].id,
-                "draft_item": draft.items[0].id}
-
-
 @contextmanager
 def count_queries(app):
     statements: list[str] = []
@@ -219,7 +203,7 @@ def test_publish_and_cancel_from_the_page(app, client, auth, world):
     assert "De agenda is gepubliceerd." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.kind == "agenda_open")) == 5  # 4 role users + 1 member, all orgs
+            OutboxMessage.kind == "agenda_open")) == 6  # 5 role users + 1 member, all orgs
     again = client.post(f"/vergaderingen/{world['draft']}/publiceren", follow_redirects=True)
     assert "al gepubliceerd" in again.get_data(as_text=True)
     empty = client.post(f"/vergaderingen/{world['draft']}/annuleren", data={"reason": ""})

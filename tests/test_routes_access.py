@@ -3,17 +3,7 @@ page; members, regional chairs and the delegate of another body get 403 where on
 body's delegates and admins may act. A route missing from CASES fails
 test_every_route_is_listed, so a new route cannot slip in unchecked."""
 
-import io
-
 import pytest
-from werkzeug.datastructures import FileStorage
-
-from consult.accounts.models import User
-from consult.demo.meetings import tiny_pdf
-from consult.extensions import db
-from consult.meetings.attachments import store_upload
-from consult.meetings.models import Attachment
-from tests.factories import make_body, make_meeting, make_user
 
 ROLES = ("anonymous", "member", "chair", "other_delegate", "delegate", "admin")
 LOGIN = "login"  # anonymous: redirected to /inloggen
@@ -44,7 +34,8 @@ def everyone(code):
     return statuses(code, code)
 
 
-# (endpoint, method, path, expected per role). Paths are formatted with the ids of `world`.
+# (endpoint, method, path, expected per role). Paths are formatted with the ids of the
+# `world` fixture (tests/conftest.py).
 CASES = [
     ("health.healthz", "GET", "/healthz", PUBLIC),
     ("static", "GET", "/static/css/consult.css", PUBLIC),
@@ -105,35 +96,6 @@ CASES = [
     ("calendar.renew", "POST", "/account/agenda-link/vernieuwen", statuses(member=303)),
     ("calendar.create", "POST", "/account/agenda-link/maken", statuses(member=303)),
 ]
-
-
-@pytest.fixture
-def world(app, users):
-    """A body with `delegate` as its delegate, a published meeting with attachments and a
-    draft; `other_delegate` delegates another body."""
-    with app.test_request_context():
-        delegate = db.session.get(User, users["delegate"])
-        other_delegate = make_user("delegate", name="Andere Gedelegeerde")
-        body = make_body(delegates=[delegate])
-        make_body("CIO-Beraad – VNG", short_name="CIO", delegates=[other_delegate])
-        meeting = make_meeting(body)
-        draft = make_meeting(body, published=False, starts_in_days=40, deadline_in_days=35)
-        item = meeting.items[0]
-
-        def upload(confidential: bool) -> Attachment:
-            file = FileStorage(io.BytesIO(tiny_pdf("Bijlage")), filename="bijlage.pdf")
-            return store_upload(item, file, label="1a", title="Bijlage",
-                                confidential=confidential, by=delegate)
-
-        attachment, confidential = upload(False), upload(True)
-        placeholder = Attachment(label="1c", title="Nog te uploaden")
-        item.attachments.append(placeholder)
-        db.session.commit()
-        users["other_delegate"] = other_delegate.id
-        return {"member": users["member"], "body": body.id, "meeting": meeting.id,
-                "draft": draft.id, "item": item.id, "draft_item": draft.items[0].id,
-                "attachment": attachment.id, "confidential": confidential.id,
-                "placeholder": placeholder.id}
 
 
 def test_every_route_is_listed(app):

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from consult.accounts.models import User
 from consult.extensions import db
 from consult.security import CONTENT_SECURITY_POLICY
-from tests.test_routes_access import CASES, world  # noqa: F401  (fixture)
+from tests.test_routes_access import CASES
 
 
 @pytest.fixture
