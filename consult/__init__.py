@@ -63,7 +63,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     pages.init_app(app)
 
-    from consult import accounts, comments, health, mail, meetings  # noqa: F401  (tables)
+    from consult import accounts, comments, health, mail, meetings, statements  # noqa: F401
 
     for part in (health, accounts, meetings):
         part.init_app(app)

@@ -1,0 +1,66 @@
+"""The delegate's consolidated statement per item ("Inbreng VIAG/IMG+CIO"), its
+append-only revisions, and what the meeting did with the item ("Bespreking TF")."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consult.accounts.models import User
+from consult.database import UTCDateTime, utcnow
+from consult.extensions import db
+from consult.meetings.models import AgendaItem, str_enum
+
+
+class StatementStatus(enum.StrEnum):
+    DRAFT = "concept"
+    FINAL = "definitief"
+
+
+class Statement(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"),
+                                         unique=True)
+    status: Mapped[StatementStatus] = mapped_column(str_enum(StatementStatus),
+                                                    default=StatementStatus.DRAFT)
+    # The current text is the newest revision; this pointer makes reading it one join.
+    current_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statement_revision.id", use_alter=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[AgendaItem] = relationship()
+    current_revision: Mapped["StatementRevision | None"] = relationship(
+        foreign_keys=[current_revision_id], post_update=True)
+
+    @property
+    def text(self) -> str:
+        return self.current_revision.text if self.current_revision else ""
+
+
+class StatementRevision(db.Model):
+    """Append-only: a save that changes nothing makes no revision."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statement.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column()
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(String(200), default="")  # e.g. "hersteld uit versie 3"
+
+    author: Mapped[User] = relationship()
+
+
+class Outcome(db.Model):
+    """What the meeting did with an item, recorded by the delegate afterwards."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"),
+                                         unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    item: Mapped[AgendaItem] = relationship()
