@@ -37,7 +37,6 @@ def upgrade():
     sa.Column('status', sa.Enum('concept', 'definitief', name='statementstatus', native_enum=False, length=20), nullable=False),
     sa.Column('current_revision_id', sa.Integer(), nullable=True),
     sa.Column('updated_at', consult.database.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['current_revision_id'], ['statement_revision.id'], name=op.f('fk_statement_current_revision_id_statement_revision'), use_alter=True),
     sa.ForeignKeyConstraint(['item_id'], ['agenda_item.id'], name=op.f('fk_statement_item_id_agenda_item'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_statement')),
     sa.UniqueConstraint('item_id', name=op.f('uq_statement_item_id'))
@@ -57,6 +56,10 @@ def upgrade():
     with op.batch_alter_table('statement_revision', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_statement_revision_statement_id'), ['statement_id'], unique=False)
 
+    # statement and statement_revision refer to each other: this key comes after both.
+    with op.batch_alter_table('statement', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_statement_current_revision_id_statement_revision'), 'statement_revision', ['current_revision_id'], ['id'])
+
     # ### end Alembic commands ###
 
 
@@ -65,6 +68,8 @@ def downgrade():
     with op.batch_alter_table('statement_revision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_statement_revision_statement_id'))
 
+    with op.batch_alter_table('statement', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_statement_current_revision_id_statement_revision'), type_='foreignkey')
     op.drop_table('statement_revision')
     op.drop_table('statement')
     op.drop_table('outcome')
