@@ -62,6 +62,8 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Mail me when someone adds input to an item I gave input on.
+    notify_on_reply: Mapped[bool] = mapped_column(default=False)
     # Secret of the personal calendar feed URL; a new one revokes the old URL.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from consult.accounts.models import User
+from consult.accounts.models import Organisation, User
 from consult.database import UTCDateTime, utcnow
 from consult.extensions import db
 from consult.meetings.models import AgendaItem, str_enum
@@ -34,6 +34,10 @@ class Comment(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     kind: Mapped[CommentKind] = mapped_column(str_enum(CommentKind), default=CommentKind.INPUT)
     on_behalf: Mapped[OnBehalf] = mapped_column(str_enum(OnBehalf), default=OnBehalf.SELF)
+    # With on_behalf=BOARD: whose board (a delegate may record an organisation's input).
+    organisation: Mapped[Organisation | None] = mapped_column(str_enum(Organisation))
+    # For input a delegate recorded: how it came in ("per e-mail", "telefonisch").
+    received_via: Mapped[str] = mapped_column(String(100), default="")
     text: Mapped[str] = mapped_column(Text)
     late: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
