@@ -12,6 +12,7 @@ from consult.extensions import db
 
 members_cli = AppGroup("members", help="Leden beheren.")
 mail_cli = AppGroup("mail", help="De outbox.")
+reminders_cli = AppGroup("reminders", help="Herinneringen.")
 
 
 @click.command("demo-data")
@@ -80,6 +81,31 @@ def deliver_command():
     click.echo(f"{report.sent} verstuurd, {report.failed} mislukt.")
 
 
+@reminders_cli.command("tick")
+@click.option("--now", "moment", default=None, metavar="ISO-8601",
+              help="Het moment van de tick, bijv. 2026-10-13T17:00:00+02:00 "
+                   "(zonder tijdzone: lokale tijd). Standaard: nu.")
+def reminders_tick_command(moment: str | None):
+    """Run one scheduler tick: due reminders, digests, outbox delivery."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from consult.scheduler import run_tick
+
+    now = None
+    if moment:
+        try:
+            now = datetime.fromisoformat(moment)
+        except ValueError as error:
+            raise click.BadParameter(f"geen ISO-8601-moment: {moment}") from error
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    result = run_tick(now)
+    click.echo(", ".join(f"{name}: {count}" for name, count in result.items()))
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
@@ -94,5 +120,5 @@ def scheduler_command():
 
 def init_app(app: Flask) -> None:
     for command in (demo_data_command, demo_logins_command, scheduler_command, members_cli,
-                    mail_cli):
+                    mail_cli, reminders_cli):
         app.cli.add_command(command)

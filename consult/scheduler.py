@@ -12,15 +12,28 @@ from flask import Flask
 
 from consult.database import utcnow
 from consult.mail.services import deliver_pending
+from consult.reminders.services import process_due_reminders, send_digests
 
 log = logging.getLogger("consult.scheduler")
 TICK_JOB_ID = "consult-tick"
 
 
 def run_tick(now: datetime | None = None) -> dict[str, int]:
-    """One tick, in an app context: deliver every due outbox message."""
-    report = deliver_pending(now or utcnow())
-    return {"sent": report.sent, "failed": report.failed}
+    """One tick, in an app context, as of `now`: turn due reminders into outbox messages
+    (or skip or cancel them), send the daily digests once their hour has come, then
+    deliver every due outbox message.
+
+    Returns the messages sent and failed, plus the other counts that are not zero
+    (reminders, skipped, cancelled, digests, retried, released).
+    """
+    now = now or utcnow()
+    counts = process_due_reminders(now)
+    counts["digests"] = send_digests(now)
+    report = deliver_pending(now)
+    counts.update(retried=report.retried, released=report.released)
+    result = {"sent": report.sent, "failed": report.failed}
+    result.update({name: count for name, count in counts.items() if count})
+    return result
 
 
 def run_scheduler(app: Flask) -> None:
