@@ -26,6 +26,14 @@ class OnBehalf(enum.StrEnum):
     BOARD = "board"
 
 
+class Mark(enum.StrEnum):
+    """What the delegate did with an input while consolidating."""
+
+    USED = "verwerkt"
+    NOT_USED = "niet overgenomen"
+    READ = "gelezen"
+
+
 class Comment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"))
@@ -43,6 +51,11 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Consolidation: only delegates see marks; "verwerkt" links the input to the statement.
+    mark: Mapped[Mark | None] = mapped_column(str_enum(Mark))
+    mark_reason: Mapped[str] = mapped_column(Text, default="")
+    marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     item: Mapped[AgendaItem] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])

@@ -1,14 +1,232 @@
-"""Who responded to what: input or "geen inbreng" both count as a response."""
+"""Member input: give, edit, withdraw, "geen inbreng", late input, input on behalf of
+others, who sees what, and who responded."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select, union
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
-from consult.comments.models import Comment, NoInput
+from consult.accounts.models import Organisation, Region, User
+from consult.comments.models import Comment, CommentEvent, CommentKind, NoInput, OnBehalf
+from consult.database import utcnow
 from consult.extensions import db
-from consult.meetings.models import AgendaItem
+from consult.mail.services import queue_message
+from consult.meetings.models import AgendaItem, Meeting
+from consult.meetings.services import constituency_query, meeting_title
+from consult.pages import external_url
+from consult.permissions import can_change_comment, can_see_all_input, is_asked_for_input
+
+MAX_TEXT = 5000
+
+KIND_LABELS = {CommentKind.INPUT: "Inbreng", CommentKind.QUESTION: "Vraag",
+               CommentKind.SUPPORT: "Steun", CommentKind.CONCERN: "Zorg"}
+
+
+class InputError(ValueError):
+    """Input that cannot be accepted; the message is for the member (Dutch)."""
+
+
+class DeadlinePassed(InputError):
+    def __init__(self):
+        super().__init__("De deadline voor inbreng is verstreken. Uw tekst staat hieronder: "
+                         "u kunt hem als late inbreng naar de gedelegeerde sturen.")
+
+
+def clean_text(text: str | None) -> str:
+    """Line breaks kept (normalised), surrounding white space dropped, length checked."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise InputError("Schrijf uw inbreng in het tekstvak.")
+    if len(text) > MAX_TEXT:
+        raise InputError(f"Uw tekst is {len(text)} tekens; het maximum is {MAX_TEXT}. "
+                         "Maak hem iets korter.")
+    return text
+
+
+def on_behalf_label(comment: Comment) -> str:
+    author = comment.author
+    if comment.on_behalf == OnBehalf.MUNICIPALITY and author.municipality:
+        return f"namens gemeente {author.municipality}"
+    if comment.on_behalf == OnBehalf.REGION and author.chairs_region:
+        return f"namens regio {author.chairs_region.name}"
+    if comment.on_behalf == OnBehalf.BOARD:
+        organisation = comment.organisation or author.organisation
+        return f"namens het bestuur van {organisation.value}"
+    return "op persoonlijke titel"
+
+
+def on_behalf_choices(user: User) -> list[tuple[str, str]]:
+    choices = [(OnBehalf.SELF.value, "Mijzelf")]
+    if user.municipality:
+        choices.append((OnBehalf.MUNICIPALITY.value, f"Mijn gemeente ({user.municipality})"))
+    if user.chairs_region:
+        choices.append((OnBehalf.REGION.value, f"Mijn regio ({user.chairs_region.name})"))
+    choices.append((OnBehalf.BOARD.value, f"Het bestuur van {user.organisation.value}"))
+    return choices
+
+
+def check_on_behalf(user: User, on_behalf: OnBehalf) -> None:
+    if on_behalf.value not in {value for value, _ in on_behalf_choices(user)}:
+        raise InputError("U kunt niet namens die partij inbreng geven.")
+
+
+def record(comment: Comment, user: User, action: str) -> None:
+    db.session.add(CommentEvent(comment_id=comment.id, user_id=user.id, action=action,
+                                kind=comment.kind.value, text=comment.text, at=utcnow()))
+
+
+def give_input(user: User, item: AgendaItem, *, kind: CommentKind, text: str,
+               on_behalf: OnBehalf = OnBehalf.SELF, now: datetime | None = None) -> Comment:
+    now = now or utcnow()
+    if now >= item.meeting.input_deadline and is_asked_for_input(user, item):
+        clean_text(text)  # an empty text is still the first thing to tell
+        raise DeadlinePassed()
+    comment = _store_input(user, item, kind=kind, text=text, on_behalf=on_behalf, now=now)
+    notify_contributors(comment)
+    return comment
+
+
+def send_late_input(user: User, item: AgendaItem, *, kind: CommentKind, text: str,
+                    on_behalf: OnBehalf = OnBehalf.SELF, now: datetime | None = None) -> Comment:
+    """After the deadline: stored for the delegate, flagged late (before it: normal input)."""
+    now = now or utcnow()
+    if now < item.meeting.input_deadline:
+        return give_input(user, item, kind=kind, text=text, on_behalf=on_behalf, now=now)
+    return _store_input(user, item, kind=kind, text=text, on_behalf=on_behalf, now=now,
+                        late=True)
+
+
+def _store_input(user: User, item: AgendaItem, *, kind: CommentKind, text: str,
+                 on_behalf: OnBehalf, now: datetime, late: bool = False) -> Comment:
+    text = clean_text(text)
+    if not is_asked_for_input(user, item):
+        raise InputError("Op dit agendapunt kunt u geen inbreng geven.")
+    check_on_behalf(user, on_behalf)
+    comment = Comment(item=item, author=user, kind=kind, text=text, on_behalf=on_behalf,
+                      late=late, created_at=now, updated_at=now)
+    db.session.add(comment)
+    db.session.flush()
+    record(comment, user, "created")
+    return comment
+
+
+def enter_on_behalf(delegate: User, item: AgendaItem, *, author: User, kind: CommentKind,
+                    text: str, on_behalf: OnBehalf, organisation: Organisation | None = None,
+                    received_via: str = "", now: datetime | None = None) -> Comment:
+    """A delegate records input received by email or phone for a member or organisation;
+    after the deadline it is marked late."""
+    now = now or utcnow()
+    comment = Comment(item=item, author=author, entered_by=delegate, kind=kind,
+                      text=clean_text(text), on_behalf=on_behalf,
+                      organisation=organisation if on_behalf == OnBehalf.BOARD else None,
+                      received_via=received_via.strip()[:100],
+                      late=now >= item.meeting.input_deadline, created_at=now, updated_at=now)
+    db.session.add(comment)
+    db.session.flush()
+    record(comment, delegate, "created")
+    return comment
+
+
+def edit_input(user: User, comment: Comment, *, kind: CommentKind, text: str,
+               on_behalf: OnBehalf, now: datetime | None = None) -> bool:
+    """Returns whether anything changed; a save that changes nothing records nothing."""
+    now = now or utcnow()
+    text = clean_text(text)
+    if now >= comment.item.meeting.input_deadline:
+        raise DeadlinePassed()
+    if not can_change_comment(user, comment, now):
+        raise InputError("U kunt deze inbreng niet meer wijzigen.")
+    if comment.entered_by_id is None:
+        check_on_behalf(user, on_behalf)
+    if (comment.kind, comment.text, comment.on_behalf) == (kind, text, on_behalf):
+        return False
+    comment.kind, comment.text, comment.on_behalf, comment.updated_at = kind, text, on_behalf, now
+    record(comment, user, "edited")
+    return True
+
+
+def withdraw_input(user: User, comment: Comment, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if not can_change_comment(user, comment, now):
+        raise InputError("U kunt deze inbreng niet meer intrekken.")
+    comment.withdrawn_at = now
+    record(comment, user, "withdrawn")
+
+
+def _no_input_query(user: User, meeting: Meeting, item: AgendaItem | None):
+    query = select(NoInput).where(NoInput.user_id == user.id, NoInput.meeting_id == meeting.id)
+    return query.where(NoInput.item_id == item.id if item else NoInput.item_id.is_(None))
+
+
+def mark_no_input(user: User, meeting: Meeting, item: AgendaItem | None = None,
+                  now: datetime | None = None) -> None:
+    """"Geen inbreng" for one item or the whole meeting; clicking twice changes nothing."""
+    now = now or utcnow()
+    if meeting.published_at is None or meeting.cancelled_at or now >= meeting.input_deadline:
+        raise InputError("De termijn voor inbreng is gesloten.")
+    if db.session.scalar(_no_input_query(user, meeting, item)) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(NoInput(user_id=user.id, meeting_id=meeting.id,
+                                   item_id=item.id if item else None, created_at=now))
+    except IntegrityError:
+        pass  # a double click raced us: it is there either way
+
+
+def undo_no_input(user: User, meeting: Meeting, item: AgendaItem | None = None,
+                  now: datetime | None = None) -> None:
+    if (now or utcnow()) >= meeting.input_deadline:
+        raise InputError("De termijn voor inbreng is gesloten.")
+    for row in db.session.scalars(_no_input_query(user, meeting, item)):
+        db.session.delete(row)
+
+
+def no_input_state(user_id: int, meeting_id: int) -> tuple[bool, set[int]]:
+    """(whole meeting marked, item ids marked) for one member, one query."""
+    rows = db.session.scalars(select(NoInput.item_id).where(
+        NoInput.user_id == user_id, NoInput.meeting_id == meeting_id)).all()
+    return None in rows, {item_id for item_id in rows if item_id is not None}
+
+
+def visible_comments(user: User, item: AgendaItem) -> list[Comment]:
+    """Input others may see: all (delegates, or when the body allows it) or only one's own.
+    Late input is for the delegates (and its author)."""
+    query = (
+        select(Comment)
+        .where(Comment.item_id == item.id, Comment.withdrawn_at.is_(None))
+        .options(selectinload(Comment.author).selectinload(User.chairs_region),
+                 selectinload(Comment.entered_by))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    comments = db.session.scalars(query).all()
+    from consult.permissions import can_manage_meetings
+
+    if can_manage_meetings(user, item.meeting.body):
+        return list(comments)
+    see_all = can_see_all_input(user, item.meeting)
+    return [c for c in comments
+            if c.author_id == user.id or (see_all and not c.late)]
+
+
+def my_comments(user_id: int, meeting_id: int) -> dict[int, list[Comment]]:
+    """A member's own live input per item of a meeting (one query)."""
+    comments = db.session.scalars(
+        select(Comment).join(AgendaItem, AgendaItem.id == Comment.item_id)
+        .where(Comment.author_id == user_id, Comment.withdrawn_at.is_(None),
+               AgendaItem.meeting_id == meeting_id)
+        .order_by(Comment.created_at)).all()
+    per_item: dict[int, list[Comment]] = defaultdict(list)
+    for comment in comments:
+        per_item[comment.item_id].append(comment)
+    return per_item
 
 
 def responded_item_ids(user_id: int, meeting_ids: list[int]) -> set[int]:
-    """Items of these meetings the user responded to (one query)."""
+    """Items of these meetings the user responded to: input or "geen inbreng" (one query)."""
     if not meeting_ids:
         return set()
     commented = (
@@ -26,3 +244,138 @@ def responded_item_ids(user_id: int, meeting_ids: list[int]) -> set[int]:
         .where(NoInput.user_id == user_id, AgendaItem.meeting_id.in_(meeting_ids))
     )
     return set(db.session.scalars(union(commented, item_no_input, whole_meeting)))
+
+
+def notify_contributors(comment: Comment) -> None:
+    """Mail those who gave input on the same item and asked to hear about new input."""
+    item = comment.item
+    if not item.meeting.body.members_see_each_other:
+        return
+    recipients = db.session.scalars(
+        select(User).where(
+            User.notify_on_reply.is_(True), User.active.is_(True), User.id != comment.author_id,
+            User.id.in_(select(Comment.author_id).where(
+                Comment.item_id == item.id, Comment.withdrawn_at.is_(None)))))
+    for user in recipients:
+        queue_message(
+            kind="new_input",
+            recipient=user.email,
+            user_id=user.id,
+            subject=f"Nieuwe inbreng op {item.label}. {item.title}",
+            template="new_input",
+            context={"user": user, "comment": comment, "item": item,
+                     "kind_label": KIND_LABELS[comment.kind],
+                     "url": external_url("meetings.item", item_id=item.id),
+                     "account_url": external_url("accounts.account")},
+            idempotency_key=f"new_input:{comment.id}:{user.id}",
+        )
+
+
+# --- participation --------------------------------------------------------------
+
+RESPONSE_LABELS = {"input": "inbreng", "no_input": "geen inbreng", "none": "nog niets"}
+
+
+@dataclass
+class MemberResponse:
+    user: User
+    per_item: dict[int, str]  # item id -> "input" | "no_input" | "none"
+
+    @property
+    def overall(self) -> str:
+        states = set(self.per_item.values())
+        if "input" in states:
+            return "input"
+        if states and states <= {"no_input"}:
+            return "no_input"
+        return "none" if "none" in states or not states else "no_input"
+
+
+@dataclass
+class Participation:
+    items: list[AgendaItem]
+    members: list[MemberResponse]
+    regions: list[str] = field(default_factory=list)
+
+    def count(self, item_id: int, state: str) -> int:
+        return sum(1 for m in self.members if m.per_item.get(item_id) == state)
+
+    def region_share(self, region: str, item_id: int) -> tuple[int, int]:
+        """(responded, members) of a region on an item."""
+        members = [m for m in self.members if region_name(m.user) == region]
+        responded = sum(1 for m in members if m.per_item.get(item_id) != "none")
+        return responded, len(members)
+
+    def grouped(self) -> dict[str, dict[str, list[MemberResponse]]]:
+        """organisation -> region -> members."""
+        groups: dict[str, dict[str, list[MemberResponse]]] = defaultdict(lambda: defaultdict(list))
+        for member in self.members:
+            groups[member.user.organisation.value][region_name(member.user)].append(member)
+        return {org: dict(sorted(regions.items())) for org, regions in sorted(groups.items())}
+
+
+def region_name(user: User) -> str:
+    return user.region.name if user.region else "Geen regio"
+
+
+def participation(meeting: Meeting, region: Region | None = None) -> Participation:
+    """Who responded to what, for the constituency (or one region of it): four queries."""
+    items = [item for item in meeting.items if item.open_for_input]
+    item_ids = [item.id for item in items]
+    query = constituency_query(meeting.body).options(selectinload(User.region))
+    if region is not None:
+        query = query.where(User.region_id == region.id)
+    users = db.session.scalars(query).all()
+    user_ids = [user.id for user in users]
+    commented = set(db.session.execute(
+        select(Comment.author_id, Comment.item_id).where(
+            Comment.item_id.in_(item_ids), Comment.author_id.in_(user_ids),
+            Comment.withdrawn_at.is_(None))).all())
+    no_inputs = db.session.execute(
+        select(NoInput.user_id, NoInput.item_id).where(
+            NoInput.meeting_id == meeting.id, NoInput.user_id.in_(user_ids))).all()
+    whole = {user_id for user_id, item_id in no_inputs if item_id is None}
+    per_item_no = {(user_id, item_id) for user_id, item_id in no_inputs if item_id is not None}
+    members = []
+    for user in users:
+        states = {}
+        for item_id in item_ids:
+            if (user.id, item_id) in commented:
+                states[item_id] = "input"
+            elif user.id in whole or (user.id, item_id) in per_item_no:
+                states[item_id] = "no_input"
+            else:
+                states[item_id] = "none"
+        members.append(MemberResponse(user=user, per_item=states))
+    regions = sorted({region_name(user) for user in users})
+    return Participation(items=items, members=members, regions=regions)
+
+
+def nudge(chair: User, meeting: Meeting, member: User) -> bool:
+    """A regional chair reminds a member of their region; at most once per member per
+    meeting (the outbox key says so). Returns False when it was sent before."""
+    key = f"nudge:{meeting.id}:{member.id}"
+    from consult.mail.models import OutboxMessage
+
+    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
+        return False
+    title = meeting_title(meeting)
+    queue_message(
+        kind="nudge",
+        recipient=member.email,
+        user_id=member.id,
+        subject=f"Herinnering van uw regiovoorzitter: {title}",
+        template="nudge",
+        context={"user": member, "chair": chair, "meeting": meeting, "title": title,
+                 "url": external_url("meetings.meeting", meeting_id=meeting.id)},
+        idempotency_key=key,
+    )
+    return True
+
+
+def nudged_member_ids(meeting: Meeting) -> set[int]:
+    from consult.mail.models import OutboxMessage
+
+    keys = db.session.scalars(select(OutboxMessage.idempotency_key).where(
+        OutboxMessage.idempotency_key.like(f"nudge:{meeting.id}:%"))).all()
+    return {int(key.rsplit(":", 1)[1]) for key in keys}

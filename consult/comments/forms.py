@@ -1,0 +1,69 @@
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
+
+from consult.accounts.forms import DutchForm
+from consult.accounts.models import Organisation
+from consult.comments.models import CommentKind, OnBehalf
+from consult.comments.services import KIND_LABELS, MAX_TEXT
+
+KIND_CHOICES = [SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
+
+
+class CommentForm(DutchForm):
+    kind = SelectField("Soort", choices=KIND_CHOICES, default=CommentKind.INPUT.value)
+    text = TextAreaField(
+        "Uw inbreng",
+        description=f"Maximaal {MAX_TEXT} tekens. Webadressen worden klikbare links.",
+        render_kw={"maxlength": MAX_TEXT, "rows": 6},
+    )
+    on_behalf = SelectField("Namens", default=OnBehalf.SELF.value)
+    # "meeting" when the form sits inline on the meeting page: answer with that fragment.
+    context = HiddenField(default="item")
+
+    def for_user(self, choices: list[tuple[str, str]]) -> "CommentForm":
+        self.on_behalf.choices = [SelectChoice(value, label) for value, label in choices]
+        return self
+
+    @property
+    def on_behalf_value(self) -> OnBehalf:
+        return OnBehalf(self.on_behalf.data)
+
+    @property
+    def kind_value(self) -> CommentKind:
+        return CommentKind(self.kind.data)
+
+
+class OnBehalfForm(DutchForm):
+    author_id = SelectField("Van wie komt de inbreng", coerce=int)
+    on_behalf = SelectField("Namens", choices=[
+        SelectChoice(OnBehalf.SELF.value, "Persoonlijk"),
+        SelectChoice(OnBehalf.MUNICIPALITY.value, "Zijn of haar gemeente"),
+        SelectChoice(OnBehalf.REGION.value, "De regio (regiovoorzitter)"),
+        SelectChoice(OnBehalf.BOARD.value, "Het bestuur van een organisatie"),
+    ])
+    organisation = SelectField("Organisatie (bij namens een bestuur)", choices=[
+        SelectChoice(o.value) for o in Organisation])
+    received_via = StringField("Ontvangen via", validators=[Length(max=100)],
+                               description="Bijvoorbeeld: per e-mail, telefonisch.")
+    kind = SelectField("Soort", choices=KIND_CHOICES, default=CommentKind.INPUT.value)
+    text = TextAreaField("Inbreng", render_kw={"maxlength": MAX_TEXT, "rows": 6})
+
+
+class NotificationForm(DutchForm):
+    notify_on_reply = BooleanField(
+        "Stuur mij een e-mail als iemand inbreng geeft op een agendapunt waarop ik ook "
+        "inbreng gaf")
+
+
+def comment_form(item, *, submitted: bool = False, **values) -> CommentForm:
+    """The input form of one item, empty or (submitted) filled from the request. The
+    prefix keeps field ids unique when the forms of many items share the meeting page."""
+    from flask_login import current_user
+
+    from consult.comments.services import on_behalf_choices
+
+    prefix = f"i{item.id}"
+    form = CommentForm(prefix=prefix) if submitted else CommentForm(
+        formdata=None, prefix=prefix, **values)
+    return form.for_user(on_behalf_choices(current_user))
