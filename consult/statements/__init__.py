@@ -1,3 +1,11 @@
 """Consolidation: statements per item, their revisions, and outcomes."""
 
+from flask import Flask
+
 from consult.statements import models  # noqa: F401  (tables for migrations)
+
+
+def init_app(app: Flask) -> None:
+    from consult.statements import views
+
+    app.register_blueprint(views.bp)

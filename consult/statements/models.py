@@ -4,7 +4,7 @@ append-only revisions, and what the meeting did with the item ("Bespreking TF").
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.accounts.models import User
@@ -52,6 +52,23 @@ class StatementRevision(db.Model):
 
     author: Mapped[User] = relationship()
 
+    __table_args__ = (UniqueConstraint("statement_id", "number"),)
+
+
+class StatementDraft(db.Model):
+    """Autosaved text of one delegate, not yet saved as a revision: never lost, never in
+    anyone else's way."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    text: Mapped[str] = mapped_column(Text)
+    base_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("statement_revision.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("statement_id", "user_id"),)
+
 
 class Outcome(db.Model):
     """What the meeting did with an item, recorded by the delegate afterwards."""
@@ -64,3 +81,16 @@ class Outcome(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     item: Mapped[AgendaItem] = relationship()
+
+
+class StatementEvent(db.Model):
+    """Status changes of a statement: finalised, reopened (who and when)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(
+        ForeignKey("statement.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(20))  # "definitief", "heropend"
+
+    user: Mapped[User] = relationship()

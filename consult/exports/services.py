@@ -1,0 +1,210 @@
+"""Export jobs and sending the inbreng to the secretariat.
+
+An export runs outside the request: the request writes a job row and starts a daemon
+thread with its own app context, which builds the file, writes it under EXPORT_DIR with a
+generated name and keeps status and progress in the row. Any web worker can then show
+the progress and serve the file.
+"""
+
+import contextlib
+import logging
+import re
+import secrets
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import select, update
+
+from consult.accounts.models import User
+from consult.database import utcnow
+from consult.exports import documents
+from consult.exports.models import ExportFormat, ExportJob, ExportStatus
+from consult.extensions import db
+from consult.mail.models import OutboxMessage
+from consult.mail.services import queue_message
+from consult.meetings.models import Meeting
+from consult.meetings.services import meeting_title, record_change
+
+log = logging.getLogger("consult.exports")
+
+FORMAT_LABELS = {
+    ExportFormat.DOCX: "Word-document (DOCX)",
+    ExportFormat.PDF: "PDF",
+    ExportFormat.MARKDOWN: "Markdown-tekst (MD)",
+    ExportFormat.CSV: "Alle inbreng met markeringen (CSV, voor Excel)",
+}
+STORED_NAME = re.compile(r"[0-9a-f]{32}\.(docx|pdf|md|csv)")
+KEEP_FILES = timedelta(days=1)
+FAILED = ("De export is mislukt. Probeer het opnieuw; lukt het dan nog niet, neem contact "
+          "op met de beheerder.")
+STUCK = "De export is niet afgerond. Start hem opnieuw."
+NO_SECRETARIAT = ("Voor {body} is geen e-mailadres van het secretariaat ingesteld. Een "
+                  "beheerder kan het invullen bij Overleggen; er is niets verstuurd.")
+
+
+class ExportError(ValueError):
+    """An action that cannot be done; the message is for the user (Dutch)."""
+
+
+def export_dir() -> Path:
+    """EXPORT_DIR, or instance/exports; made on first use, for our eyes only."""
+    configured = current_app.config.get("EXPORT_DIR")
+    directory = Path(configured) if configured else Path(current_app.instance_path) / "exports"
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return directory
+
+
+def job_path(job: ExportJob) -> Path | None:
+    """The file of a finished job, if it is still there (never derived from user input)."""
+    if not job.stored_name or not STORED_NAME.fullmatch(job.stored_name):
+        return None
+    path = export_dir() / job.stored_name
+    return path if path.is_file() else None
+
+
+def mime_type(job: ExportJob) -> str:
+    return documents.MIME_TYPES[job.format.value]
+
+
+def is_stuck(job: ExportJob, now: datetime | None = None) -> bool:
+    """Queued or running for longer than EXPORT_TIMEOUT_MINUTES: its thread is gone
+    (e.g. the server restarted), so the page stops polling."""
+    minutes = current_app.config.get("EXPORT_TIMEOUT_MINUTES", 10)
+    return job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING) and (
+        job.created_at < (now or utcnow()) - timedelta(minutes=minutes))
+
+
+def remove_old_files(now: datetime | None = None) -> int:
+    """Files of jobs older than a day go; the rows stay (the page then says so)."""
+    cutoff = (now or utcnow()) - KEEP_FILES
+    old = db.session.scalars(select(ExportJob).where(
+        ExportJob.created_at < cutoff, ExportJob.stored_name.is_not(None))).all()
+    for job in old:
+        path = job_path(job)
+        if path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        job.stored_name = None
+    return len(old)
+
+
+def create_export(meeting: Meeting, by: User, export_format: ExportFormat, *,
+                  with_appendix: bool = False, with_names: bool = True) -> ExportJob:
+    """A queued job in the caller's transaction; start it with `start_export` after
+    the commit."""
+    remove_old_files()
+    job = ExportJob(meeting=meeting, user_id=by.id, format=export_format,
+                    with_appendix=with_appendix, with_names=with_names)
+    db.session.add(job)
+    return job
+
+
+def create_sending(meeting: Meeting, by: User) -> ExportJob:
+    """A job that makes the PDF and DOCX and sends both to the body's secretariat (start
+    it with `start_export(job.id, send_note=...)`). Refused without a secretariat."""
+    if not (meeting.body.secretariat_email or "").strip():
+        raise ExportError(NO_SECRETARIAT.format(body=meeting.body.name))
+    return create_export(meeting, by, ExportFormat.PDF)
+
+
+def start_export(job_id: int, app: Flask | None = None, send_note: str | None = None
+                 ) -> threading.Thread:
+    """Run the (committed) job in a daemon thread of its own. With `send_note` (may be
+    empty) the result also goes to the secretariat."""
+    app = app or current_app._get_current_object()
+    thread = threading.Thread(target=run_export, args=(app, job_id, send_note), daemon=True,
+                              name=f"export-{job_id}")
+    thread.start()
+    return thread
+
+
+def run_export(app: Flask, job_id: int, send_note: str | None = None) -> None:
+    with app.app_context():
+        try:
+            build_job(job_id, send_note)
+        except Exception as error:
+            log.exception("export job %s failed", job_id)
+            db.session.rollback()
+            db.session.execute(update(ExportJob).where(ExportJob.id == job_id).values(
+                status=ExportStatus.FAILED, finished_at=utcnow(),
+                error=str(error) if isinstance(error, ExportError) else FAILED))
+            db.session.commit()
+
+
+def set_progress(job_id: int, percent: int, **values) -> None:
+    db.session.execute(update(ExportJob).where(ExportJob.id == job_id)
+                       .values(progress=percent, **values))
+    db.session.commit()
+
+
+def build_job(job_id: int, send_note: str | None = None) -> None:
+    """Build the job's file; no transaction is open while a document is made (the data
+    is read first), so a slow PDF never keeps other writers waiting."""
+    job = db.session.get(ExportJob, job_id)
+    if job is None or job.status != ExportStatus.QUEUED:
+        return
+    set_progress(job_id, 5, status=ExportStatus.RUNNING)
+    fmt = job.format.value
+    minutes = documents.collect_minutes(
+        job.meeting, with_inputs=job.with_appendix or job.format == ExportFormat.CSV,
+        with_names=job.with_names)
+    if job.format != ExportFormat.CSV:
+        minutes.with_appendix = job.with_appendix
+    set_progress(job_id, 10)
+    data = documents.BUILDERS[fmt](minutes, lambda percent: set_progress(job_id, percent))
+    stored_name = f"{secrets.token_hex(16)}.{fmt}"
+    path = export_dir() / stored_name
+    temp = path.with_suffix(".part")
+    temp.write_bytes(data)
+    temp.replace(path)
+    if send_note is not None:
+        send_to_secretariat(job, minutes, data, send_note)
+    # The message, the log line and "done" are committed together.
+    set_progress(job_id, 100, status=ExportStatus.DONE, stored_name=stored_name,
+                 filename=documents.export_filename(minutes, fmt), finished_at=utcnow())
+
+
+# --- sending to the secretariat -------------------------------------------------------
+
+def secretariat_key(job: ExportJob) -> str:
+    """One message per sending job: sending again is a new job, so a new message."""
+    return f"secretariat:{job.meeting_id}:{job.id}"
+
+
+def sent_message(job: ExportJob) -> OutboxMessage | None:
+    """The message this job queued for the secretariat, if it was a sending."""
+    return db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.idempotency_key == secretariat_key(job)))
+
+
+def send_to_secretariat(job: ExportJob, minutes: documents.Minutes, pdf: bytes,
+                        note: str = "") -> OutboxMessage:
+    """Queue one message to the body's secretariat with the minutes as DOCX and PDF and a
+    short cover text (replies go to the delegate), and log it; not yet committed."""
+    files = [  # made before the database is touched again
+        (documents.export_filename(minutes, "docx"), documents.MIME_TYPES["docx"],
+         documents.build_docx(minutes)),
+        (documents.export_filename(minutes, "pdf"), documents.MIME_TYPES["pdf"], pdf),
+    ]
+    meeting, by = job.meeting, job.user
+    body = meeting.body
+    address = (body.secretariat_email or "").strip()
+    if not address:
+        raise ExportError(NO_SECRETARIAT.format(body=body.name))
+    title = meeting_title(meeting)
+    message = queue_message(
+        idempotency_key=secretariat_key(job),
+        kind="secretariat",
+        recipient=address,
+        subject=f"{body.statement_label} – {title}",
+        template="secretariat",
+        context={"meeting": meeting, "title": title, "label": body.statement_label,
+                 "note": note.strip(), "sender": by, "files": [name for name, _, _ in files]},
+        meeting_id=meeting.id,
+        headers={"Reply-To": by.email},
+        attachments=files,
+    )
+    record_change(meeting, by, "naar secretariaat gestuurd", note=f"aan {address}")
+    return message

@@ -1,0 +1,27 @@
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from consult.accounts.forms import DutchForm
+from consult.comments.models import Mark
+
+
+class StatementForm(DutchForm):
+    text = TextAreaField(
+        "Tekst", render_kw={"rows": 14},
+        description="Opmaak: een lege regel voor een nieuwe alinea, **vet**, en lijstjes met "
+                    "- of 1. aan het begin van een regel. Wordt tijdens het typen bewaard.")
+    base_revision_id = HiddenField()
+
+    @property
+    def base(self) -> int | None:
+        return int(self.base_revision_id.data) if (self.base_revision_id.data or "").isdigit() \
+            else None
+
+
+MARK_CHOICES = [SelectChoice("", "Nog niet gemarkeerd")] + [
+    SelectChoice(mark.value, mark.value.capitalize()) for mark in Mark]
+
+
+class MarkForm(DutchForm):
+    mark = SelectField("Markering", choices=MARK_CHOICES)
+    reason = TextAreaField("Reden (optioneel)", render_kw={"rows": 2})

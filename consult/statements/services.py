@@ -1,0 +1,329 @@
+"""Consolidation: marks on input, statements with append-only revisions, conflicts
+between two delegates, outcomes, and the terugkoppeling to contributors."""
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from markupsafe import Markup, escape
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from consult.accounts.models import User
+from consult.comments.models import Comment, Mark
+from consult.comments.services import KIND_LABELS
+from consult.database import utcnow
+from consult.extensions import db
+from consult.mail.services import queue_message
+from consult.meetings.models import AgendaItem, Meeting
+from consult.meetings.services import MeetingStatus, meeting_status, meeting_title, record_change
+from consult.pages import external_url
+from consult.statements.models import (
+    Outcome,
+    Statement,
+    StatementDraft,
+    StatementEvent,
+    StatementRevision,
+    StatementStatus,
+)
+
+MAX_STATEMENT = 20000
+
+
+class ConsolidationError(ValueError):
+    """A change the rules do not allow; the message is for the delegate (Dutch)."""
+
+
+class StatementConflict(ConsolidationError):
+    """Someone saved a newer version since this editor opened; both texts are kept."""
+
+    def __init__(self, statement: Statement, mine: str):
+        super().__init__("Iemand anders heeft deze inbreng intussen opgeslagen. Hieronder staan "
+                         "beide teksten: voeg ze samen en sla opnieuw op.")
+        self.statement = statement
+        self.mine = mine
+
+
+# --- when what may change -----------------------------------------------------------
+
+def statements_editable(meeting: Meeting, now: datetime | None = None) -> bool:
+    """Statements are drafted while input comes in and after the deadline, until the
+    meeting starts; then the meeting is read-only but for its outcomes."""
+    return meeting_status(meeting, now) in (MeetingStatus.OPEN, MeetingStatus.CLOSED)
+
+
+def outcomes_editable(meeting: Meeting, now: datetime | None = None) -> bool:
+    return meeting_status(meeting, now) == MeetingStatus.HELD
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConsolidationError(message)
+
+
+# --- marks ----------------------------------------------------------------------
+
+def mark_comment(delegate: User, comment: Comment, mark: Mark | None, reason: str = "") -> None:
+    require(statements_editable(comment.item.meeting),
+            "De vergadering is begonnen: de inbreng is nu alleen nog te lezen.")
+    comment.mark = mark
+    comment.mark_reason = reason.strip()[:2000] if mark == Mark.NOT_USED else ""
+    comment.marked_by_id = delegate.id if mark else None
+    comment.marked_at = utcnow() if mark else None
+
+
+# --- statements -------------------------------------------------------------------
+
+def statement_for(item: AgendaItem) -> Statement:
+    statement = db.session.scalar(select(Statement).where(Statement.item_id == item.id))
+    if statement is None:
+        statement = Statement(item=item)
+        db.session.add(statement)
+        db.session.flush()
+    return statement
+
+
+def clean_statement(text: str | None) -> str:
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > MAX_STATEMENT:
+        raise ConsolidationError(f"De tekst is {len(text)} tekens; het maximum is "
+                                 f"{MAX_STATEMENT}.")
+    return text
+
+
+def save_statement(statement: Statement, author: User, text: str,
+                   base_revision_id: int | None, note: str = "") -> StatementRevision | None:
+    """Append a revision when the text changed. `base_revision_id` is the revision the
+    editor started from: if another one was saved since, StatementConflict (the caller
+    keeps the author's text as a draft). The pointer moves with a conditional update, so
+    two saves racing on PostgreSQL or SQLite cannot both win."""
+    require(statements_editable(statement.item.meeting),
+            "De vergadering is begonnen: de inbreng is nu alleen nog te lezen.")
+    require(statement.status == StatementStatus.DRAFT,
+            "Deze inbreng is definitief. Heropen hem om hem te wijzigen.")
+    text = clean_statement(text)
+    if text == statement.text:
+        discard_draft(statement, author)
+        return None
+    if statement.current_revision_id != base_revision_id:
+        raise StatementConflict(statement, text)
+    number = (db.session.scalar(select(func.max(StatementRevision.number)).where(
+        StatementRevision.statement_id == statement.id)) or 0) + 1
+    revision = StatementRevision(statement_id=statement.id, number=number, text=text,
+                                 author_id=author.id, note=note, created_at=utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(revision)
+    except IntegrityError:  # the same number was just taken by another save
+        db.session.expire(statement)
+        raise StatementConflict(statement, text) from None
+    moved = db.session.execute(
+        update(Statement)
+        .where(Statement.id == statement.id,
+               Statement.current_revision_id.is_(None) if base_revision_id is None
+               else Statement.current_revision_id == base_revision_id)
+        .values(current_revision_id=revision.id, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        db.session.expire(statement)
+        raise StatementConflict(statement, text)
+    db.session.expire(statement, ["current_revision_id", "current_revision", "updated_at"])
+    discard_draft(statement, author)
+    return revision
+
+
+def keep_draft(statement: Statement, author: User, text: str,
+               base_revision_id: int | None) -> StatementDraft:
+    """Autosave: the author's unsaved text, one row per delegate per statement."""
+    text = clean_statement(text)
+    draft = db.session.scalar(select(StatementDraft).where(
+        StatementDraft.statement_id == statement.id, StatementDraft.user_id == author.id))
+    if draft is None:
+        draft = StatementDraft(statement_id=statement.id, user_id=author.id, text=text)
+        db.session.add(draft)
+    draft.text = text
+    draft.base_revision_id = base_revision_id
+    draft.updated_at = utcnow()
+    return draft
+
+
+def draft_of(statement: Statement, author: User) -> StatementDraft | None:
+    return db.session.scalar(select(StatementDraft).where(
+        StatementDraft.statement_id == statement.id, StatementDraft.user_id == author.id))
+
+
+def discard_draft(statement: Statement, author: User) -> None:
+    draft = draft_of(statement, author)
+    if draft is not None:
+        db.session.delete(draft)
+
+
+def restore_revision(statement: Statement, author: User,
+                     revision: StatementRevision) -> StatementRevision | None:
+    require(revision.statement_id == statement.id, "Deze versie hoort niet bij deze inbreng.")
+    return save_statement(statement, author, revision.text, statement.current_revision_id,
+                          note=f"hersteld uit versie {revision.number}")
+
+
+def set_status(statement: Statement, user: User, status: StatementStatus) -> None:
+    require(statements_editable(statement.item.meeting),
+            "De vergadering is begonnen: de inbreng is nu alleen nog te lezen.")
+    if status == statement.status:
+        return
+    if status == StatementStatus.FINAL:
+        require(bool(statement.text), "Schrijf eerst de inbreng voordat u hem definitief maakt.")
+    statement.status = status
+    db.session.add(StatementEvent(statement_id=statement.id, user_id=user.id, at=utcnow(),
+                                  action="definitief" if status == StatementStatus.FINAL
+                                  else "heropend"))
+
+
+def revisions(statement: Statement) -> list[StatementRevision]:
+    return list(db.session.scalars(
+        select(StatementRevision).where(StatementRevision.statement_id == statement.id)
+        .options(selectinload(StatementRevision.author))
+        .order_by(StatementRevision.number.desc())))
+
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(old: str, new: str) -> Markup:
+    """Word-level difference as HTML with <del> and <ins>; the texts are escaped."""
+    before, after = _TOKENS.findall(old), _TOKENS.findall(new)
+    parts = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for operation, a1, a2, b1, b2 in matcher.get_opcodes():
+        if operation == "equal":
+            parts.append(escape("".join(before[a1:a2])))
+            continue
+        if a2 > a1:
+            parts.append(Markup("<del>{}</del>").format("".join(before[a1:a2])))
+        if b2 > b1:
+            parts.append(Markup("<ins>{}</ins>").format("".join(after[b1:b2])))
+    return Markup("").join(parts)
+
+
+# --- progress ---------------------------------------------------------------------
+
+@dataclass
+class ItemProgress:
+    item: AgendaItem
+    statement: Statement | None
+    inputs: int
+    unmarked: int
+
+
+def meeting_progress(meeting: Meeting) -> list[ItemProgress]:
+    """Per item asking for input: its statement and input counts (three queries)."""
+    items = [item for item in meeting.items if item.asks_input]
+    ids = [item.id for item in items]
+    statements = {s.item_id: s for s in db.session.scalars(
+        select(Statement).where(Statement.item_id.in_(ids))
+        .options(selectinload(Statement.current_revision)))}
+    counts = dict(db.session.execute(
+        select(Comment.item_id, func.count(Comment.id)).where(
+            Comment.item_id.in_(ids), Comment.withdrawn_at.is_(None)).group_by(Comment.item_id)
+    ).all())
+    unmarked = dict(db.session.execute(
+        select(Comment.item_id, func.count(Comment.id)).where(
+            Comment.item_id.in_(ids), Comment.withdrawn_at.is_(None), Comment.mark.is_(None))
+        .group_by(Comment.item_id)).all())
+    return [ItemProgress(item, statements.get(item.id), counts.get(item.id, 0),
+                         unmarked.get(item.id, 0)) for item in items]
+
+
+# --- outcomes and terugkoppeling --------------------------------------------------------
+
+def record_outcome(item: AgendaItem, user: User, text: str) -> None:
+    require(outcomes_editable(item.meeting),
+            "Uitkomsten legt u vast na de vergadering en vóór het publiceren.")
+    text = clean_statement(text)
+    outcome = db.session.scalar(select(Outcome).where(Outcome.item_id == item.id))
+    if not text:
+        if outcome is not None:
+            db.session.delete(outcome)
+        return
+    if outcome is None:
+        outcome = Outcome(item=item, text=text, recorded_by_id=user.id)
+        db.session.add(outcome)
+    elif outcome.text != text:
+        outcome.text, outcome.recorded_by_id, outcome.recorded_at = text, user.id, utcnow()
+
+
+def publish_outcomes(meeting: Meeting, user: User) -> int:
+    """Publish the outcomes and queue the terugkoppeling: one message per contributor
+    with, for each item they gave input on, their own input, the statement and the
+    outcome. Returns the number of messages."""
+    require(outcomes_editable(meeting), "Publiceren kan na de vergadering, één keer.")
+    meeting.outcomes_published_at = utcnow()
+    record_change(meeting, user, "uitkomsten gepubliceerd")
+    comments = db.session.scalars(
+        select(Comment).join(AgendaItem, AgendaItem.id == Comment.item_id)
+        .where(AgendaItem.meeting_id == meeting.id, Comment.withdrawn_at.is_(None))
+        .options(selectinload(Comment.author))
+        .order_by(AgendaItem.position, Comment.created_at)).all()
+    statements = {s.item_id: s for s in db.session.scalars(
+        select(Statement).join(AgendaItem, AgendaItem.id == Statement.item_id)
+        .where(AgendaItem.meeting_id == meeting.id)
+        .options(selectinload(Statement.current_revision)))}
+    outcomes = {o.item_id: o for o in db.session.scalars(
+        select(Outcome).join(AgendaItem, AgendaItem.id == Outcome.item_id)
+        .where(AgendaItem.meeting_id == meeting.id))}
+    per_author: dict[int, list[Comment]] = {}
+    for comment in comments:
+        per_author.setdefault(comment.author_id, []).append(comment)
+    title = meeting_title(meeting)
+    for author_comments in per_author.values():
+        author = author_comments[0].author
+        if not author.active:
+            continue
+        items: dict[int, dict] = {}
+        for comment in author_comments:
+            entry = items.setdefault(comment.item_id, {
+                "item": comment.item, "comments": [],
+                "statement": statements.get(comment.item_id),
+                "outcome": outcomes.get(comment.item_id)})
+            entry["comments"].append(comment)
+        queue_message(
+            kind="feedback",
+            recipient=author.email,
+            user_id=author.id,
+            subject=f"Wat er met uw inbreng is gedaan: {title}",
+            template="feedback",
+            context={"user": author, "meeting": meeting, "title": title,
+                     "items": list(items.values()), "kind_labels": KIND_LABELS,
+                     "url": external_url("meetings.meeting", meeting_id=meeting.id)},
+            idempotency_key=f"feedback:{meeting.id}:{author.id}",
+        )
+    return len(per_author)
+
+
+def my_input_results(user: User, limit: int = 10) -> list[dict]:
+    """"Wat is er met mijn inbreng gedaan?": my input on items whose statement is final or
+    whose meeting published its outcomes, newest meeting first (four queries)."""
+    comments = db.session.scalars(
+        select(Comment).join(AgendaItem, AgendaItem.id == Comment.item_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .where(Comment.author_id == user.id, Comment.withdrawn_at.is_(None),
+               Meeting.cancelled_at.is_(None),
+               (Meeting.outcomes_published_at.is_not(None))
+               | AgendaItem.id.in_(select(Statement.item_id).where(
+                   Statement.status == StatementStatus.FINAL)))
+        .options(selectinload(Comment.item).selectinload(AgendaItem.meeting)
+                 .selectinload(Meeting.body))
+        .order_by(Meeting.starts_at.desc(), AgendaItem.position)
+        .limit(limit)).all()
+    item_ids = {c.item_id for c in comments}
+    statements = {s.item_id: s for s in db.session.scalars(
+        select(Statement).where(Statement.item_id.in_(item_ids),
+                                Statement.status == StatementStatus.FINAL))}
+    outcomes = {o.item_id: o for o in db.session.scalars(
+        select(Outcome).where(Outcome.item_id.in_(item_ids)))}
+    return [{"comment": c, "statement": statements.get(c.item_id),
+             "outcome": outcomes.get(c.item_id)
+             if c.item.meeting.outcomes_published_at else None}
+            for c in comments]
