@@ -63,9 +63,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     pages.init_app(app)
 
-    from consult import accounts, comments, health, mail, meetings, statements  # noqa: F401
+    from consult import (  # noqa: F401
+        accounts,
+        comments,
+        exports,
+        health,
+        mail,
+        meetings,
+        reminders,
+        statements,
+    )
 
-    for part in (health, accounts, meetings):
+    for part in (health, accounts, meetings, comments, reminders, statements, exports):
         part.init_app(app)
 
     from consult import cli

@@ -59,3 +59,27 @@ PROXY_FIX_X_FOR = 0
 # kept (None: instance/attachments).
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 ATTACHMENT_DIR = None
+
+# SMTP delivery (used when MAIL_SERVER is set). MAIL_USE_TLS: STARTTLS on a plain
+# connection; MAIL_USE_SSL: TLS from the start (port 465).
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_TIMEOUT = 30  # seconds
+# Temporary failures are retried after 1, 2, 4, 8 ... minutes, at most this many attempts.
+MAIL_MAX_ATTEMPTS = 8
+MAIL_RETRY_BASE_SECONDS = 60
+# A message left in "sending" this long (a crashed process) goes back to pending.
+MAIL_STUCK_MINUTES = 10
+
+# Reminders: one that fell due while the scheduler was down still goes out, unless it
+# is later than this; then it is marked skipped (visible in the overview).
+REMINDER_MAX_LATENESS_HOURS = 24
+# Members who chose the daily digest get it at this local hour (TIMEZONE).
+REMINDER_DIGEST_HOUR = 7
+
+# Exports of a meeting's inbreng: files are kept here (None: instance/exports) for a day.
+# A job still queued or running after EXPORT_TIMEOUT_MINUTES is shown as failed.
+EXPORT_DIR = None
+EXPORT_TIMEOUT_MINUTES = 10

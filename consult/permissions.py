@@ -55,6 +55,63 @@ def can_view_attachment(user: User, attachment) -> bool:
     return not attachment.confidential or can_manage_meetings(user, meeting.body)
 
 
+def in_constituency(user: User, body) -> bool:
+    """Whether the body asks this member for input (its organisations and regions)."""
+    if user.organisation not in body.organisations:
+        return False
+    return not body.regions or any(region.id == user.region_id for region in body.regions)
+
+
+def is_asked_for_input(user: User, item) -> bool:
+    """A member of the body's constituency (or its delegate or an admin), on an item that
+    asks for input, of a published meeting: whatever the time."""
+    meeting = item.meeting
+    if not _is_active_user(user) or meeting.published_at is None or meeting.cancelled_at:
+        return False
+    if not item.open_for_input:
+        return False
+    return in_constituency(user, meeting.body) or can_manage_meetings(user, meeting.body)
+
+
+def can_comment(user: User, item, now=None) -> bool:
+    """Give input: asked for it, and before the deadline."""
+    from consult.database import utcnow
+
+    return is_asked_for_input(user, item) and (now or utcnow()) < item.meeting.input_deadline
+
+
+def can_change_comment(user: User, comment, now=None) -> bool:
+    """Edit or withdraw: only who wrote it (or the delegate who entered it), until the
+    deadline."""
+    from consult.database import utcnow
+
+    if not _is_active_user(user) or comment.withdrawn_at is not None:
+        return False
+    owner = comment.entered_by_id or comment.author_id
+    if owner != user.id:
+        return False
+    return (now or utcnow()) < comment.item.meeting.input_deadline
+
+
+def can_see_all_input(user: User, meeting) -> bool:
+    """Delegates always see all input; members only when the body allows it."""
+    return can_manage_meetings(user, meeting.body) or (
+        _is_active_user(user) and meeting.body.members_see_each_other)
+
+
+def can_view_participation(user: User, meeting) -> bool:
+    """Delegates (and admins) see everyone; regional chairs see their own region."""
+    return can_manage_meetings(user, meeting.body) or (
+        _is_active_user(user) and user.chairs_region_id is not None
+        and meeting.published_at is not None)
+
+
+def can_manage_reminders(user: User, body) -> bool:
+    """Edit a body's reminder rules and see the reminders and mail of its meetings: the
+    body's delegates, and admins."""
+    return can_manage_meetings(user, body)
+
+
 PERMISSIONS = {
     "manage_members": can_manage_members,
     "manage_bodies": can_manage_bodies,
@@ -63,6 +120,10 @@ PERMISSIONS = {
     "create_meetings": can_create_meetings,
     "view_meeting": can_view_meeting,
     "view_attachment": can_view_attachment,
+    "comment": can_comment,
+    "change_comment": can_change_comment,
+    "view_participation": can_view_participation,
+    "manage_reminders": can_manage_reminders,
 }
 
 

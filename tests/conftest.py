@@ -99,6 +99,7 @@ def make_app(database_uri: str, tmp_path: Path, **overrides):
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
         "ATTACHMENT_DIR": str(tmp_path / "attachments"),
+        "EXPORT_DIR": str(tmp_path / "exports"),
         "SESSION_COOKIE_SECURE": False,
         "WTF_CSRF_ENABLED": False,
         "BASE_URL": "http://localhost",
@@ -119,8 +120,15 @@ def migrated(database_uri, tmp_path_factory):
 
 
 def clean_database():
+    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+            return
+        # statement <-> statement_revision refer to each other: check keys at commit.
+        connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        for table in tables:
             connection.execute(table.delete())
 
 
@@ -188,13 +196,40 @@ def world(app, users):
         attachment, confidential = upload(False), upload(True)
         placeholder = Attachment(label="1c", title="Nog te uploaden")
         item.attachments.append(placeholder)
+        from consult.exports.models import ExportFormat, ExportJob  # queued, never started
+
+        export_job = ExportJob(meeting=meeting, user_id=delegate.id, format=ExportFormat.DOCX)
+        db.session.add(export_job)
         db.session.commit()
         users["other_delegate"] = other_delegate.id
-        return {"member": users["member"], "body": body.id, "other": other.id,
+        from consult.reminders.models import ReminderRule  # every body has default rules
+
+        rule = db.session.scalar(db.select(ReminderRule.id).where(ReminderRule.body_id == body.id)
+                                 .order_by(ReminderRule.id).limit(1))
+        return {"rule": rule, "member": users["member"], "body": body.id, "other": other.id,
                 "foreign": foreign.id, "meeting": meeting.id,
                 "draft": draft.id, "item": item.id, "draft_item": draft.items[0].id,
                 "attachment": attachment.id, "confidential": confidential.id,
-                "placeholder": placeholder.id}
+                "placeholder": placeholder.id, "export_job": export_job.id}
+
+
+@pytest.fixture
+def route_world(world, app, users):
+    """The shared world plus input by the member and a saved statement."""
+    from consult.accounts.models import User
+    from consult.comments.models import Comment
+    from consult.extensions import db
+    from consult.meetings.models import AgendaItem
+    from consult.statements.services import save_statement, statement_for
+
+    with app.app_context():
+        item = db.session.get(AgendaItem, world["item"])
+        comment = Comment(item=item, author_id=users["member"], text="Inbreng van Anouk")
+        db.session.add(comment)
+        revision = save_statement(statement_for(item), db.session.get(User, users["delegate"]),
+                                  "Eerste versie", None)
+        db.session.commit()
+        return {**world, "comment": comment.id, "revision": revision.id}
 
 
 class AuthActions:

@@ -50,3 +50,38 @@ def test_demo_logins_lists_one_account_per_role(app):
     output = runner.invoke(args=["demo-logins"]).output
     for role in ("beheerder", "gedelegeerde", "regiovoorzitter", "lid"):
         assert role in output
+
+
+def test_demo_meetings(app):
+    from datetime import timedelta
+
+    from consult.comments.models import Comment
+    from consult.database import utcnow
+    from consult.meetings.models import Attachment, Meeting
+    from consult.statements.models import Outcome, Statement, StatementStatus
+
+    app.test_cli_runner().invoke(args=["demo-data"])
+    now = utcnow()
+    with app.app_context():
+        meetings = db.session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
+        past, upcoming, quarterly = meetings
+        assert upcoming.body.name == "Taskforce Samen Organiseren"
+        assert upcoming.published_at and timedelta(days=9) < upcoming.starts_at - now < timedelta(
+            days=11)
+        assert timedelta(days=5) < upcoming.input_deadline - now < timedelta(days=7)
+        labels = [item.label for item in upcoming.items]
+        assert labels == ["1", "2", "3", "3A", "3B", "4", "5", "6", "6A", "6B", "7", "8"]
+        attachments = db.session.scalars(select(Attachment).join(Attachment.item).where(
+            Attachment.item.has(meeting_id=upcoming.id))).all()
+        assert len(attachments) == 10 and all(a.uploaded for a in attachments)
+        assert quarterly.body.name == "CIO-Beraad – VNG" and quarterly.starts_at > now
+        assert past.starts_at < now and past.outcomes_published_at is not None
+        past_items = [item.id for item in past.items]
+        assert db.session.scalar(select(func.count(Comment.id)).where(
+            Comment.item_id.in_(past_items))) >= 4
+        statements = db.session.scalars(select(Statement).where(
+            Statement.item_id.in_(past_items))).all()
+        assert statements and all(s.status == StatementStatus.FINAL and s.text
+                                  for s in statements)
+        assert db.session.scalar(select(func.count(Outcome.id)).where(
+            Outcome.item_id.in_(past_items))) == len(statements)

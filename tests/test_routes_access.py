@@ -26,6 +26,10 @@ ADMIN_ONLY = statuses(member=403, admin=200)
 MANAGERS = statuses(member=403, delegate=200)  # the body's delegate and admins
 
 
+# A draft: members get 403 (not visible); its managers get 403 too (nobody is asked yet).
+MANAGERS_ONLY_403 = statuses(member=403)
+
+
 def managers(ok):
     return statuses(member=403, delegate=ok)
 
@@ -35,7 +39,7 @@ def everyone(code):
 
 
 # (endpoint, method, path, expected per role). Paths are formatted with the ids of the
-# `world` fixture (tests/conftest.py).
+# `route_world` fixture (tests/conftest.py).
 CASES = [
     ("health.healthz", "GET", "/healthz", PUBLIC),
     ("static", "GET", "/static/css/consult.css", PUBLIC),
@@ -90,11 +94,59 @@ CASES = [
     ("attachments.upload", "POST", "/agendapunten/{item}/bijlagen", managers(422)),
     ("attachments.attach", "POST", "/bijlagen/{placeholder}/bestand", managers(422)),
     ("attachments.delete", "POST", "/bijlagen/{attachment}/verwijderen", managers(303)),
+    ("comments.give", "POST", "/agendapunten/{item}/inbreng", statuses(member=422)),
+    ("comments.late", "POST", "/agendapunten/{item}/late-inbreng", statuses(member=422)),
+    ("comments.edit", "GET", "/inbreng/{comment}/bewerken", statuses(member=200, chair=403)),
+    ("comments.withdraw", "POST", "/inbreng/{comment}/intrekken", statuses(member=303, chair=403)),
+    ("comments.no_input_item", "POST", "/agendapunten/{item}/geen-inbreng", statuses(member=303)),
+    ("comments.undo_no_input_item", "POST", "/agendapunten/{item}/geen-inbreng/ongedaan",
+     statuses(member=303)),
+    ("comments.no_input_meeting", "POST", "/vergaderingen/{meeting}/geen-inbreng",
+     statuses(member=303)),
+    ("comments.undo_no_input_meeting", "POST", "/vergaderingen/{meeting}/geen-inbreng/ongedaan",
+     statuses(member=303)),
+    ("comments.no_input_meeting", "POST", "/vergaderingen/{draft}/geen-inbreng", MANAGERS_ONLY_403),
+    ("comments.on_behalf", "GET", "/agendapunten/{item}/namens", MANAGERS),
+    ("comments.participation", "GET", "/vergaderingen/{meeting}/deelname",
+     statuses(member=403, chair=200, other_delegate=403, delegate=200)),
+    ("comments.nudge", "POST", "/vergaderingen/{meeting}/herinneren/{member}",
+     statuses(member=403, chair=303, other_delegate=403, delegate=303)),
+    ("comments.notifications", "POST", "/account/meldingen", statuses(member=303)),
+    ("statements.workspace", "GET", "/vergaderingen/{meeting}/werkruimte", MANAGERS),
+    ("statements.item_workspace", "GET", "/agendapunten/{item}/werkruimte", MANAGERS),
+    ("statements.mark", "POST", "/inbreng/{comment}/markeren", managers(303)),
+    ("statements.save", "POST", "/agendapunten/{item}/gezamenlijke-inbreng", managers(409)),
+    ("statements.set_status", "POST", "/agendapunten/{item}/gezamenlijke-inbreng/status",
+     managers(303)),
+    ("statements.revisions", "GET", "/agendapunten/{item}/versies", MANAGERS),
+    ("statements.restore", "POST", "/versies/{revision}/herstellen", managers(303)),
+    ("statements.outcomes", "GET", "/vergaderingen/{meeting}/uitkomsten", MANAGERS),
+    ("statements.publish_outcomes", "POST", "/vergaderingen/{meeting}/uitkomsten/publiceren",
+     managers(303)),
     ("calendar.meeting_ics", "GET", "/vergaderingen/{meeting}/agenda.ics", LOGGED_IN),
     ("calendar.meeting_ics", "GET", "/vergaderingen/{draft}/agenda.ics", MANAGERS),
     ("calendar.feed", "GET", "/agenda/onbekend.ics", everyone(404)),
     ("calendar.renew", "POST", "/account/agenda-link/vernieuwen", statuses(member=303)),
     ("calendar.create", "POST", "/account/agenda-link/maken", statuses(member=303)),
+    ("reminders.index", "GET", "/herinneringen", statuses(member=403, other_delegate=200)),
+    ("reminders.rules", "GET", "/overleggen/{body}/herinneringen", MANAGERS),
+    ("reminders.new_rule", "GET", "/overleggen/{body}/herinneringen/nieuw", MANAGERS),
+    ("reminders.edit_rule", "GET", "/herinneringsregels/{rule}", MANAGERS),
+    ("reminders.toggle_rule", "POST", "/herinneringsregels/{rule}/aan-uit", managers(303)),
+    ("reminders.delete_rule", "POST", "/herinneringsregels/{rule}/verwijderen", managers(303)),
+    ("reminders.overview", "GET", "/vergaderingen/{meeting}/herinneringen", MANAGERS),
+    ("reminders.resend", "POST", "/vergaderingen/{meeting}/berichten/999999/opnieuw",
+     managers(404)),
+    ("reminders.preferences", "POST", "/account/herinneringen", statuses(member=303)),
+    ("reminders.unsubscribe", "GET", "/afmelden/onbekend", everyone(404)),
+    ("reminders.unsubscribe", "POST", "/afmelden/onbekend", everyone(404)),
+    ("exports.export_form", "GET", "/vergaderingen/{meeting}/exporteren", MANAGERS),
+    ("exports.start_export", "POST", "/vergaderingen/{meeting}/exporteren", managers(422)),
+    ("exports.job", "GET", "/exports/{export_job}", MANAGERS),
+    ("exports.job", "GET", "/exports/999999", statuses(member=404)),
+    ("exports.download", "GET", "/exports/{export_job}/bestand", managers(404)),
+    ("exports.send_to_secretariat", "POST", "/vergaderingen/{meeting}/naar-secretariaat",
+     managers(422)),  # the world's body has no secretariat address
 ]
 
 
@@ -106,10 +158,10 @@ def test_every_route_is_listed(app):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("endpoint", "method", "path", "expected"), CASES,
                          ids=[f"{case[0]}:{case[2]}" for case in CASES])
-def test_route_access(client, auth, world, role, endpoint, method, path, expected):
+def test_route_access(client, auth, route_world, role, endpoint, method, path, expected):
     if role != "anonymous":
         auth.login(role)
-    response = client.open(path.format(**world), method=method)
+    response = client.open(path.format(**route_world), method=method)
     if expected[role] == LOGIN:
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/inloggen?next=")

@@ -46,12 +46,12 @@ def test_csrf_token_in_header_is_accepted(app, client, users):
     assert response.status_code == 303
 
 
-def test_security_headers_on_every_get_page(client, auth, world):
+def test_security_headers_on_every_get_page(client, auth, route_world):
     auth.login("admin")
     for _, method, path, _ in CASES:
         if method != "GET":
             continue
-        response = client.get(path.format(**world))
+        response = client.get(path.format(**route_world))
         csp = response.headers["Content-Security-Policy"]
         assert csp == CONTENT_SECURITY_POLICY
         assert "unsafe-inline" not in csp and "unsafe-eval" not in csp

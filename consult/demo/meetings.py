@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from consult.accounts.models import Organisation, User
-from consult.comments.models import Comment, CommentEvent, CommentKind, NoInput
+from consult.comments.models import Comment, CommentEvent, CommentKind, Mark, NoInput
 from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings import services
@@ -17,6 +17,7 @@ from consult.meetings.agenda_import import parse_agenda_text
 from consult.meetings.attachments import store_upload
 from consult.meetings.models import Body, Meeting
 from consult.pages import MONTHS, WEEKDAYS
+from consult.statements.models import Outcome, Statement, StatementRevision, StatementStatus
 
 DELEGATE_EMAIL = "mirjam.kok@zeist.example.org"
 
@@ -153,3 +154,42 @@ def add_past_input(meeting: Meeting) -> None:
                                     action="created", kind=kind.value, text=text))
     db.session.add(NoInput(user_id=users["ruud.claassen@bergeijk.example.org"].id,
                            meeting_id=meeting.id))
+    add_past_consolidation(meeting, items, users[DELEGATE_EMAIL])
+
+
+PAST_STATEMENTS = {
+    "3A": ("De achterban steunt de prioritering, met **Woo** en **informatieveiligheid** "
+           "bovenaan. Voorwaarde: een dekkingsvoorstel voor het beheer na de projectfase, "
+           "zodat kleine gemeenten niet achteraf de rekening krijgen.",
+           "De Taskforce neemt het advies over; VNG werkt een dekkingsvoorstel uit voor de "
+           "volgende vergadering."),
+    "4": ("Graag een planning die aansluit op de aanbestedingen van de grote gemeenten, en "
+          "heldere mijlpalen voor Burgerzaken.",
+          "Besproken. De planning wordt afgestemd met de G4 en komt terug in het voorjaar."),
+    "5": ("Positief over een landelijke publicatievoorziening, mits de aansluitkosten niet "
+          "bij de kleinste gemeenten landen.",
+          "De Taskforce adviseert collectief op te trekken; de kostenverdeling volgt."),
+}
+
+
+def add_past_consolidation(meeting: Meeting, items: dict, delegate: User) -> None:
+    """Final statements, marks and published outcomes for the past demo meeting."""
+    for label, (statement_text, outcome_text) in PAST_STATEMENTS.items():
+        item = items[label]
+        statement = Statement(item=item, status=StatementStatus.FINAL)
+        db.session.add(statement)
+        db.session.flush()
+        revision = StatementRevision(statement_id=statement.id, number=1, text=statement_text,
+                                     author_id=delegate.id,
+                                     created_at=meeting.input_deadline + timedelta(days=1))
+        db.session.add(revision)
+        db.session.flush()
+        statement.current_revision_id = revision.id
+        db.session.add(Outcome(item=item, text=outcome_text, recorded_by_id=delegate.id,
+                               recorded_at=meeting.ends_at + timedelta(days=1)))
+    for comment in db.session.scalars(select(Comment).join(Comment.item).where(
+            Comment.item_id.in_([i.id for i in items.values()]))):
+        comment.mark = Mark.USED if comment.item.label in PAST_STATEMENTS else Mark.READ
+        comment.marked_by_id = delegate.id
+        comment.marked_at = meeting.input_deadline + timedelta(days=1)
+    meeting.outcomes_published_at = meeting.ends_at + timedelta(days=1)

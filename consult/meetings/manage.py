@@ -23,7 +23,7 @@ from consult.meetings.forms import (
     ReasonForm,
 )
 from consult.meetings.models import AgendaItem, Body, Meeting, Purpose
-from consult.meetings.views import bp, load_item, load_meeting
+from consult.meetings.views import bp, load_item, load_meeting, meeting_context
 from consult.pages import local_time, render_page
 from consult.permissions import can_create_meetings, can_manage_meetings
 
@@ -34,10 +34,25 @@ def manageable_bodies() -> list[Body]:
     return [body for body in bodies if can_manage_meetings(current_user, body)]
 
 
+class ReadOnly(Exception):
+    """Held meetings are read-only: the agenda no longer changes."""
+
+    def __init__(self, meeting_id: int):
+        super().__init__(meeting_id)
+        self.meeting_id = meeting_id
+
+
+def check_changeable(meeting: Meeting) -> None:
+    if services.meeting_status(meeting) in (services.MeetingStatus.HELD,
+                                            services.MeetingStatus.DONE):
+        raise ReadOnly(meeting.id)
+
+
 def managed_meeting(meeting_id: int) -> Meeting:
     meeting = load_meeting(meeting_id)
     if not can_manage_meetings(current_user, meeting.body):
         abort(403)
+    check_changeable(meeting)
     return meeting
 
 
@@ -45,7 +60,14 @@ def managed_item(item_id: int) -> AgendaItem:
     item = load_item(item_id)
     if not can_manage_meetings(current_user, item.meeting.body):
         abort(403)
+    check_changeable(item.meeting)
     return item
+
+
+@bp.errorhandler(ReadOnly)
+def read_only(error: ReadOnly):
+    flash("Deze vergadering is gehouden: de agenda is alleen nog te lezen.", "error")
+    return redirect(url_for("meetings.meeting", meeting_id=error.meeting_id), 303)
 
 
 def meeting_times(form: MeetingForm, body: Body):
@@ -214,10 +236,8 @@ def agenda_response(meeting: Meeting):
     from consult.pages import wants_fragment
 
     if wants_fragment():
-        db.session.refresh(meeting)
-        return render_page("meetings/meeting.html", block="agenda", meeting=meeting,
-                           state=services.meeting_status(meeting), manage=True,
-                           responded=set(), MeetingStatus=services.MeetingStatus)
+        db.session.expire(meeting, ["items"])
+        return render_page("meetings/meeting.html", block="agenda", **meeting_context(meeting))
     return redirect(url_for("meetings.meeting", meeting_id=meeting.id) + "#agenda", 303)
 
 

@@ -130,6 +130,8 @@ def reschedule_meeting(meeting: Meeting, by: User, *, starts_at: datetime, ends_
                           format_date(new, with_time=True), note)
             setattr(meeting, field, new)
             changed.append(field)
+    if changed:
+        plan_meeting_reminders(meeting)
     return changed
 
 
@@ -178,7 +180,15 @@ def publish_meeting(meeting: Meeting, by: User, now: datetime | None = None) -> 
                      "url": meeting_url(meeting)},
             idempotency_key=f"agenda_open:{meeting.id}:{user.id}",
         )
+    plan_meeting_reminders(meeting, now)
     return len(recipients)
+
+
+def plan_meeting_reminders(meeting: Meeting, now: datetime | None = None) -> None:
+    """Publishing, rescheduling and cancelling (re)plan the meeting's reminders."""
+    from consult.reminders.services import plan_reminders
+
+    plan_reminders(meeting, now)
 
 
 def cancel_meeting(meeting: Meeting, by: User, reason: str) -> None:
@@ -187,6 +197,7 @@ def cancel_meeting(meeting: Meeting, by: User, reason: str) -> None:
     meeting.cancelled_at = utcnow()
     meeting.cancel_reason = reason
     record_change(meeting, by, "geannuleerd", note=reason)
+    plan_meeting_reminders(meeting)
 
 
 # --- agenda items ---------------------------------------------------------------

@@ -14,7 +14,7 @@ from consult.meetings import services
 from consult.meetings.models import AgendaItem, Body, BodyOrganisation, Meeting, body_delegate
 from consult.meetings.models import body_region as body_region_table
 from consult.pages import render_page
-from consult.permissions import can_manage_meetings, can_view_meeting
+from consult.permissions import can_manage_meetings, can_view_meeting, is_asked_for_input
 
 bp = Blueprint("meetings", __name__)
 
@@ -40,7 +40,9 @@ def my_body_ids(user) -> list[int]:
 def load_meeting(meeting_id: int) -> Meeting:
     meeting = db.session.scalar(
         select(Meeting).where(Meeting.id == meeting_id).options(
-            selectinload(Meeting.body).selectinload(Body.delegates),
+            selectinload(Meeting.body).options(
+                selectinload(Body.delegates), selectinload(Body.organisation_rows),
+                selectinload(Body.regions)),
             selectinload(Meeting.items).selectinload(AgendaItem.attachments),
         )
     )
@@ -55,8 +57,9 @@ def load_item(item_id: int) -> AgendaItem:
     item = db.session.scalar(
         select(AgendaItem).where(AgendaItem.id == item_id).options(
             selectinload(AgendaItem.attachments),
-            selectinload(AgendaItem.meeting).selectinload(Meeting.body)
-            .selectinload(Body.delegates),
+            selectinload(AgendaItem.meeting).selectinload(Meeting.body).options(
+                selectinload(Body.delegates), selectinload(Body.organisation_rows),
+                selectinload(Body.regions)),
         )
     )
     if item is None:
@@ -92,41 +95,50 @@ def dashboard():
         }
         for meeting in meetings
     ]
+    from consult.statements.services import my_input_results
+
     return render_page("meetings/dashboard.html", rows=rows, now=now,
-                       MeetingStatus=services.MeetingStatus)
+                       MeetingStatus=services.MeetingStatus,
+                       results=my_input_results(current_user))
+
+
+def meeting_context(meeting: Meeting) -> dict:
+    """The meeting page: the agenda with, per item, my own input and the input form."""
+    from consult.comments.forms import comment_form
+    from consult.comments.services import my_comments, no_input_state
+
+    whole, marked = no_input_state(current_user.id, meeting.id)
+    return {
+        "meeting": meeting,
+        "state": services.meeting_status(meeting),
+        "title": services.meeting_title(meeting),
+        "manage": can_manage_meetings(current_user, meeting.body),
+        "MeetingStatus": services.MeetingStatus,
+        "mine": my_comments(current_user.id, meeting.id),
+        "no_input_whole": whole,
+        "no_input_items": marked | ({item.id for item in meeting.items} if whole else set()),
+        "asked_any": any(is_asked_for_input(current_user, item) for item in meeting.items),
+        "comment_form_for": comment_form,
+        "form": None,
+    }
 
 
 @bp.get("/vergaderingen/<int:meeting_id>")
 @login_required
 def meeting(meeting_id: int):
-    meeting = load_meeting(meeting_id)
-    responded = responded_item_ids(current_user.id, [meeting.id])
-    return render_page(
-        "meetings/meeting.html",
-        meeting=meeting,
-        state=services.meeting_status(meeting),
-        title=services.meeting_title(meeting),
-        responded=responded,
-        manage=can_manage_meetings(current_user, meeting.body),
-        MeetingStatus=services.MeetingStatus,
-    )
+    context = meeting_context(load_meeting(meeting_id))
+    context["saved_item_id"] = request.args.get("opgeslagen", type=int)
+    return render_page("meetings/meeting.html", **context)
 
 
 @bp.get("/agendapunten/<int:item_id>")
 @login_required
 def item(item_id: int):
+    from consult.comments.views import item_context
+
     item = load_item(item_id)
-    meeting = item.meeting
-    return render_page(
-        "meetings/item.html",
-        item=item,
-        meeting=meeting,
-        state=services.meeting_status(meeting),
-        title=f"{item.label}. {item.title}",
-        responded=item.id in responded_item_ids(current_user.id, [meeting.id]),
-        manage=can_manage_meetings(current_user, meeting.body),
-        MeetingStatus=services.MeetingStatus,
-    )
+    saved = request.args.get("opgeslagen", type=int) == item.id
+    return render_page("meetings/item.html", **item_context(item, saved=saved))
 
 
 ARCHIVE_PAGE_SIZE = 20

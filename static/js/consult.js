@@ -31,6 +31,64 @@
   document.addEventListener("htmx:sendError", function () {
     showStatus("Geen verbinding met de server. Controleer uw internetverbinding en probeer het opnieuw.");
   });
+  // Never lose a word: a textarea with data-draft keeps its text in this browser until
+  // the server confirms it was saved (an element with data-draft-saved="<same key>").
+  var PREFIX = "consult-draft:";
+
+  function storage() {
+    try { return window.localStorage; } catch (error) { return null; }
+  }
+
+  function keepDrafts(root) {
+    var store = storage();
+    if (!store || !root.querySelectorAll) { return; }
+    root.querySelectorAll("[data-draft-saved]").forEach(function (marker) {
+      store.removeItem(PREFIX + marker.getAttribute("data-draft-saved"));
+    });
+    root.querySelectorAll("textarea[data-draft]").forEach(function (area) {
+      var key = PREFIX + area.getAttribute("data-draft");
+      var saved = store.getItem(key);
+      if (saved && !area.value) {
+        area.value = saved;
+        var details = area.closest("details");
+        if (details) { details.open = true; }
+        var note = document.createElement("p");
+        note.className = "field__hint draft-restored";
+        note.setAttribute("role", "status");
+        note.textContent = "Uw nog niet verstuurde tekst is teruggezet.";
+        area.parentNode.insertBefore(note, area);
+      }
+      if (!area.hasAttribute("data-draft-watched")) {
+        area.setAttribute("data-draft-watched", "");
+        area.addEventListener("input", function () {
+          if (area.value) { store.setItem(key, area.value); } else { store.removeItem(key); }
+        });
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { keepDrafts(document); });
+  document.addEventListener("htmx:load", function (event) { keepDrafts(event.detail.elt); });
+
+  // Live countdowns: <time data-countdown datetime="..."> is re-rendered every minute.
+  function countdownText(target) {
+    var seconds = Math.floor((target - Date.now()) / 1000);
+    if (seconds <= 0) { return null; }
+    var days = Math.floor(seconds / 86400);
+    var hours = Math.floor((seconds % 86400) / 3600);
+    var minutes = Math.floor((seconds % 3600) / 60);
+    if (days) { return "nog " + days + (days === 1 ? " dag" : " dagen") + (hours ? " en " + hours + " uur" : ""); }
+    if (hours) { return "nog " + hours + " uur" + (minutes ? " en " + minutes + " min." : ""); }
+    return "nog " + Math.max(minutes, 1) + (minutes <= 1 ? " minuut" : " minuten");
+  }
+  setInterval(function () {
+    document.querySelectorAll("time[data-countdown]").forEach(function (element) {
+      var text = countdownText(Date.parse(element.getAttribute("datetime")));
+      var rest = element.textContent.indexOf(", tot ");
+      if (text && rest > -1) { element.textContent = text + element.textContent.slice(rest); }
+    });
+  }, 60000);
+
   document.addEventListener("htmx:beforeRequest", function () {
     var region = document.getElementById("status");
     if (region) { region.innerHTML = ""; }

@@ -99,3 +99,23 @@ def login_with_password(page, live_server, email_address, password="een lange zi
     page.fill("#pw-password", password)
     page.get_by_role("button", name="Inloggen", exact=True).click()
     page.wait_for_url(f"{live_server}/")
+
+
+PASSWORD = "een lange zin als wachtwoord"
+
+
+@pytest.fixture
+def people(app, users):
+    """The role users with a password, by role: their email addresses."""
+    from consult.accounts import services
+    from consult.accounts.models import User
+    from consult.extensions import db
+
+    with app.app_context():
+        emails = {}
+        for role, user_id in users.items():
+            user = db.session.get(User, user_id)
+            services.set_password(user, PASSWORD)
+            emails[role] = user.email
+        db.session.commit()
+    return emails

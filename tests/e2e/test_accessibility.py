@@ -4,26 +4,12 @@ we can reach: error states, htmx-swapped fragments and the phone layout."""
 import pytest
 
 from consult.accounts import services
-from consult.accounts.models import User
 from consult.demo import demo_members_csv
 from consult.extensions import db
 from tests.e2e.conftest import login_with_password
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "een lange zin als wachtwoord"
-
-
-@pytest.fixture
-def people(app, users):
-    with app.app_context():
-        emails = {}
-        for role, user_id in users.items():
-            user = db.session.get(User, user_id)
-            services.set_password(user, PASSWORD)
-            emails[role] = user.email
-        db.session.commit()
-    return emails
 
 
 def test_anonymous_pages(app, live_server, page, check_a11y, people):
