@@ -335,3 +335,54 @@ def test_meeting_times_are_shown_in_amsterdam_time(app, client, auth, world):
     auth.login("member")
     assert "09.30–12.30 uur" in client.get(f"/vergaderingen/{world['meeting']}").get_data(
         as_text=True)
+
+
+def test_archive_searches_input_statements_and_outcomes_as_allowed(app, client, auth, world,
+                                                                     users):
+    from consult.comments.models import Comment
+    from consult.statements.models import (
+        Outcome,
+        Statement,
+        StatementRevision,
+        StatementStatus,
+    )
+
+    with app.app_context():
+        body = db.session.get(Body, world["body"])
+        past = make_meeting(body, starts_in_days=-60, deadline_in_days=-65, items=3)
+        first, second, third = past.items
+        db.session.add(Comment(item=first, author_id=users["chair"], text="Zorg over Haven-x"))
+        db.session.add(Comment(item=first, author_id=users["chair"], late=True,
+                               text="Laat over Haven-y"))
+        statement = Statement(item=second, status=StatementStatus.FINAL)
+        draft = Statement(item=third, status=StatementStatus.DRAFT)
+        db.session.add_all([statement, draft])
+        db.session.flush()
+        for stmt, text in ((statement, "Wij steunen Common Ground"),
+                           (draft, "Concept over Common Ground")):
+            revision = StatementRevision(statement_id=stmt.id, number=1, text=text,
+                                         author_id=users["delegate"])
+            db.session.add(revision)
+            db.session.flush()
+            stmt.current_revision_id = revision.id
+        db.session.add(Outcome(item=third, text="Besloten: Zeeland-pilot",
+                               recorded_by_id=users["delegate"]))
+        db.session.commit()
+    auth.login("member")
+    html = client.get("/archief?q=haven-x").get_data(as_text=True)
+    assert "Agendapunt 1" in html and "gevonden in: inbreng" in html
+    assert "1 vergadering" in client.get("/archief?q=common ground").get_data(as_text=True)
+    html = client.get("/archief?q=common ground").get_data(as_text=True)
+    assert "gevonden in: gezamenlijke inbreng" in html
+    assert "Agendapunt 3" not in html  # a concept statement is not searched
+    assert "0 vergaderingen" in client.get("/archief?q=zeeland").get_data(as_text=True)
+    assert "0 vergaderingen" in client.get("/archief?q=haven-y").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Body, world["body"]).members_see_each_other = False
+        past_meeting = db.session.scalar(select(Meeting).order_by(Meeting.starts_at))
+        past_meeting.outcomes_published_at = past_meeting.ends_at
+        db.session.commit()
+    assert "0 vergaderingen" in client.get("/archief?q=haven-x").get_data(as_text=True)
+    assert "gevonden in: uitkomst" in client.get("/archief?q=zeeland").get_data(as_text=True)
+    auth.login("delegate")
+    assert "gevonden in: inbreng" in client.get("/archief?q=haven-y").get_data(as_text=True)

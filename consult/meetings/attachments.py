@@ -8,6 +8,7 @@ failed commit never leaves a row pointing at a missing file.
 """
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -58,6 +59,10 @@ UNREADABLE = "Het bestand kon niet worden gelezen. Mogelijk is het beschadigd; s
 MACROS = ("Bestanden met macro's zijn niet toegestaan. Sla het document op zonder macro's, "
           "als DOCX, XLSX of PPTX.")
 EMPTY = "Het bestand is leeg. Kies een bestand met inhoud."
+DISK_FULL = ("Het bestand kon niet worden opgeslagen: er is op de server geen ruimte meer. "
+             "Er is niets bewaard. Probeer het later opnieuw of meld het de beheerder.")
+# Writing failed for lack of room: a full disk, a quota, or a file size limit.
+NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 class AttachmentError(ValueError):
@@ -203,6 +208,11 @@ def _write_temp(stream, directory: Path, limit: int) -> tuple[Path, int, str, by
                     head += chunk[:HEAD_BYTES - len(head)]
                 digest.update(chunk)
                 out.write(chunk)
+    except OSError as error:
+        path.unlink(missing_ok=True)
+        if error.errno in NO_ROOM:
+            raise AttachmentError(DISK_FULL) from error
+        raise
     except BaseException:
         path.unlink(missing_ok=True)
         raise

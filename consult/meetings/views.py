@@ -147,40 +147,43 @@ ARCHIVE_PAGE_SIZE = 20
 @bp.get("/archief")
 @login_required
 def archive():
-    """Past meetings, searchable by the title and text of their items."""
+    """Past meetings, searchable in their items, input, statements and outcomes."""
+    from consult.meetings.archive import SOURCE_LABELS, matches
+
     q = request.args.get("q", "").strip()[:100]
     page = max(1, request.args.get("page", 1, type=int))
-    query = select(Meeting).where(Meeting.starts_at < utcnow(), Meeting.published_at.is_not(None))
-    matching_items: dict[int, list[AgendaItem]] = {}
-    if q:
-        pattern = contains_pattern(q)
-        hits = select(AgendaItem.meeting_id).where(or_(
-            func.lower(AgendaItem.title).like(pattern, escape="\\"),
-            func.lower(AgendaItem.explanation).like(pattern, escape="\\")))
-        query = query.where(or_(Meeting.id.in_(hits),
-                                Meeting.body_id.in_(select(Body.id).where(
-                                    func.lower(Body.name).like(pattern, escape="\\")))))
+    # Without a search: the past meetings. A search looks through all published meetings.
+    query = select(Meeting).where(Meeting.published_at.is_not(None))
+    found: dict[int, set[str]] = {}
+    if not q:
+        query = query.where(Meeting.starts_at < utcnow())
+    else:
+        for item_id, source in db.session.execute(matches(current_user, q)):
+            found.setdefault(item_id, set()).add(source)
+        query = query.where(or_(
+            Meeting.id.in_(select(AgendaItem.meeting_id).where(AgendaItem.id.in_(list(found)))),
+            Meeting.body_id.in_(select(Body.id).where(
+                func.lower(Body.name).like(contains_pattern(q), escape="\\")))))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     meetings = db.session.scalars(
         query.options(selectinload(Meeting.body))
         .order_by(Meeting.starts_at.desc())
         .limit(ARCHIVE_PAGE_SIZE).offset((page - 1) * ARCHIVE_PAGE_SIZE)
     ).all()
-    if q and meetings:
-        pattern = contains_pattern(q)
-        for found in db.session.scalars(
-            select(AgendaItem).where(
-                AgendaItem.meeting_id.in_([m.id for m in meetings]),
-                or_(func.lower(AgendaItem.title).like(pattern, escape="\\"),
-                    func.lower(AgendaItem.explanation).like(pattern, escape="\\")),
-            ).order_by(AgendaItem.position)
+    matching_items: dict[int, list[AgendaItem]] = {}
+    if found and meetings:
+        for item in db.session.scalars(
+            select(AgendaItem).where(AgendaItem.meeting_id.in_([m.id for m in meetings]),
+                                     AgendaItem.id.in_(list(found))).order_by(AgendaItem.position)
         ):
-            matching_items.setdefault(found.meeting_id, []).append(found)
+            matching_items.setdefault(item.meeting_id, []).append(item)
     return render_page(
         "meetings/archive.html",
         block="results",
         meetings=meetings,
         matching_items=matching_items,
+        sources={item_id: sorted(SOURCE_LABELS[s] for s in sources)
+                 for item_id, sources in found.items()},
         q=q,
         total=total,
         page=page,
