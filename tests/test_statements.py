@@ -302,3 +302,14 @@ def test_statement_markdown_is_sanitised(app, client, auth, world, payload):
     assert "<strong>Vet</strong>" in main
     assert "<script>alert" not in main and 'href="javascript' not in main
     assert "<img" not in main
+
+
+@pytest.mark.parametrize("base", ["999999", "-1", "abc", "99999999999999999999"])
+def test_a_forged_base_revision_is_a_conflict_not_an_error(app, client, auth, world, base):
+    auth.login("delegate")
+    save(client, world["item"], "Eerste tekst")
+    response = save(client, world["item"], "Andere tekst", base=base)
+    assert response.status_code in (303, 409)
+    autosave = save(client, world["item"], "Concept", base=base, autosave=True,
+                    headers={"HX-Request": "true"})
+    assert autosave.status_code == 200

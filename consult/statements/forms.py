@@ -14,8 +14,9 @@ class StatementForm(DutchForm):
 
     @property
     def base(self) -> int | None:
-        return int(self.base_revision_id.data) if (self.base_revision_id.data or "").isdigit() \
-            else None
+        """The revision the editor started from; anything else than a database id is none."""
+        value = self.base_revision_id.data or ""
+        return int(value) if value.isdigit() and int(value) < 2**63 else None
 
 
 MARK_CHOICES = [SelectChoice("", "Nog niet gemarkeerd")] + [

@@ -139,6 +139,10 @@ def keep_draft(statement: Statement, author: User, text: str,
                base_revision_id: int | None) -> StatementDraft:
     """Autosave: the author's unsaved text, one row per delegate per statement."""
     text = clean_statement(text)
+    if base_revision_id is not None and db.session.scalar(select(StatementRevision.id).where(
+            StatementRevision.id == base_revision_id,
+            StatementRevision.statement_id == statement.id)) is None:
+        base_revision_id = None  # the form named a version of another statement, or none
     draft = db.session.scalar(select(StatementDraft).where(
         StatementDraft.statement_id == statement.id, StatementDraft.user_id == author.id))
     if draft is None:
