@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean
+.PHONY: run test bench lint install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider
 	CONSULT_TEST_DB=postgresql $(BIN)/python -m pytest -p no:cacheprovider -m "not e2e"
+
+# Benchmarks B1-B5 (not part of `make test`) on SQLite and PostgreSQL against gunicorn;
+# prints one table (also written to instance/bench-last.md). Needs wrk (a Debian package).
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -qq wrk; \
+	  else sudo apt-get install -y -qq wrk; fi; }
+	$(BIN)/python -m tests.bench.bench_run
 
 lint: $(STAMP)
 	$(BIN)/ruff check consult tests
