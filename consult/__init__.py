@@ -4,6 +4,15 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+
+class DatabaseIntegerConverter(IntegerConverter):
+    """<int:…> that matches only ids an INTEGER column can hold (PostgreSQL: 32 bits)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def instance_secret_key(instance: Path) -> str:
@@ -22,6 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
+    # Ids in URLs fit a database INTEGER: a larger one is a 404, not an overflow error.
+    app.url_map.converters["int"] = DatabaseIntegerConverter
     app.config.from_object("consult.config")
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -4,6 +4,8 @@ Markdown is rendered without raw HTML, and the result is cleaned once more with 
 whatever a member or a secretariat pastes, only a small set of tags survives.
 """
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -29,11 +31,19 @@ def _clean(html: str) -> Markup:
     ))
 
 
+# Rendering is the costliest part of a page with many inputs (about 1 ms per text), and
+# the same texts are shown again and again: each worker keeps the latest results. The
+# output depends only on the text, so a cached result is never stale.
+CACHED_TEXTS = 4096
+
+
+@lru_cache(maxsize=CACHED_TEXTS)
 def render_markdown(text: str | None) -> Markup:
     """A Markdown subset: paragraphs, bold, italics, lists and links."""
     return _clean(_markdown.render(text or ""))
 
 
+@lru_cache(maxsize=CACHED_TEXTS)
 def render_plain(text: str | None) -> Markup:
     """Plain text with its line breaks kept and web addresses made clickable."""
     return _clean(_plain.render(text or ""))

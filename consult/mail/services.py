@@ -265,11 +265,18 @@ def deliver_pending(now: datetime | None = None, backend=None) -> DeliveryReport
     backend = backend or mail_backend()
     report = DeliveryReport(released=release_stuck_claims(now))
     max_attempts = current_app.config.get("MAIL_MAX_ATTEMPTS", 8)
+    # No transaction stays open while the SMTP server is talked to: on SQLite it would
+    # hold the write lock (BEGIN IMMEDIATE) for the whole conversation and make every
+    # other writer wait. So the message is read and committed first, and kept loaded.
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         while (message := claim_next(now)) is not None:
             message.attempts += 1
+            email = build_email(message)
+            db.session.commit()
             try:
-                backend.send(message, build_email(message))
+                backend.send(message, email)
             except (DeliveryError, OSError) as error:
                 message.last_error = str(error)[:2000]
                 message.claimed_at = None
@@ -289,6 +296,7 @@ def deliver_pending(now: datetime | None = None, backend=None) -> DeliveryReport
                 report.sent += 1
             db.session.commit()
     finally:
+        session.expire_on_commit = expire_on_commit
         if hasattr(backend, "close"):
             backend.close()
     return report

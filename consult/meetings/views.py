@@ -151,7 +151,7 @@ def archive():
     from consult.meetings.archive import SOURCE_LABELS, matches
 
     q = request.args.get("q", "").strip()[:100]
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), 10_000)  # no overflowing OFFSET
     # Without a search: the past meetings. A search looks through all published meetings.
     query = select(Meeting).where(Meeting.published_at.is_not(None))
     found: dict[int, set[str]] = {}
