@@ -72,10 +72,16 @@ MAIL_MAX_ATTEMPTS = 8
 MAIL_RETRY_BASE_SECONDS = 60
 # A message left in "sending" this long (a crashed process) goes back to pending.
 MAIL_STUCK_MINUTES = 10
+# Messages one delivery process claims at a time: one database round trip per batch
+# instead of per message; a crash leaves at most this many to wait for MAIL_STUCK_MINUTES.
+MAIL_CLAIM_BATCH = 50
 
 # Reminders: one that fell due while the scheduler was down still goes out, unless it
 # is later than this; then it is marked skipped (visible in the overview).
 REMINDER_MAX_LATENESS_HOURS = 24
+# A reminder left half-written by a crashed process ("sending" this long) is taken up
+# again; the messages it already queued are not queued twice.
+REMINDER_STUCK_MINUTES = 10
 # Members who chose the daily digest get it at this local hour (TIMEZONE).
 REMINDER_DIGEST_HOUR = 7
 

@@ -8,6 +8,7 @@ would skip for a missing PostgreSQL or Chromium fails instead.
 import io
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,24 @@ from werkzeug.datastructures import FileStorage
 from consult import create_app
 from consult.extensions import db
 from tests.factories import make_body, make_meeting, make_user
+
+
+@contextmanager
+def count_queries(app):
+    """The SQL statements the engine runs inside the block."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+
 
 IN_CI = os.environ.get("CI") == "true"
 TEST_DB = os.environ.get("CONSULT_TEST_DB", "sqlite")

@@ -11,8 +11,8 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.meetings.models import AgendaItem, Body, Meeting
+from tests.conftest import count_queries
 from tests.factories import make_body, make_meeting, make_user
-from tests.test_meetings_views import count_queries
 
 XSS = [
     "<script>alert(1)</script>",

@@ -153,7 +153,11 @@ def test_scheduler_killed_while_sending_then_restarted(app):
         received_at_kill = Counter(m["To"] for m in handler.received)
         at_kill_counts = Counter(at_kill.values())
         assert 0 < at_kill_counts[OutboxStatus.SENT] < total, at_kill_counts
-        assert at_kill_counts[OutboxStatus.SENDING] <= 1  # one process: one in flight
+        # The killed process held a claimed batch; of it, only the message in flight can
+        # have reached the server.
+        in_flight = {r for r, status in at_kill.items() if status == OutboxStatus.SENDING}
+        assert 0 < len(in_flight) <= app.config["MAIL_CLAIM_BATCH"]
+        assert len({r for r in in_flight if received_at_kill[r]}) <= 1
 
         second = start_scheduler()
         with app.app_context():
@@ -173,12 +177,11 @@ def test_scheduler_killed_while_sending_then_restarted(app):
     sent_before = {r for r, status in at_kill.items() if status == OutboxStatus.SENT}
     for recipient in sent_before:  # marked sent: never again
         assert received[recipient] == 1, recipient
-    in_flight = {r for r, status in at_kill.items() if status == OutboxStatus.SENDING}
     duplicates = {r for r, count in received.items() if count > 1}
     # The documented exception: only a message in flight at the kill, and only when
     # the server had accepted it, arrives twice.
     assert duplicates <= {r for r in in_flight if received_at_kill[r]}
-    assert max(received.values()) <= 2
+    assert len(duplicates) <= 1 and max(received.values()) <= 2
 
 
 # --- the database unavailable -------------------------------------------------------

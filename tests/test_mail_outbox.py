@@ -10,6 +10,7 @@ from consult.extensions import db
 from consult.mail.models import OutboxMessage, OutboxStatus
 from consult.mail.services import deliver_pending, queue_message
 from consult.scheduler import run_tick
+from tests.conftest import count_queries
 
 
 def queue(number: int = 1, name: str = "Anouk <Smit>"):
@@ -89,3 +90,28 @@ def test_mail_deliver_command(app):
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["mail", "deliver"])
     assert "2 verstuurd, 0 mislukt." in result.output
+
+
+def test_delivery_claims_in_batches_and_commits_each_outcome(app):
+    """Per batch a select of due ids, one claim and one load (messages, then their
+    attachments); per message one update: no query per claim."""
+    app.config["MAIL_CLAIM_BATCH"] = 20
+    with app.app_context():
+        queue(45)
+        db.session.commit()
+    with count_queries(app) as statements, app.app_context():
+        assert deliver_pending().sent == 45
+
+    def starting(word):
+        return [s for s in statements if s.lstrip().upper().startswith(word)]
+
+    claims = [s for s in starting("UPDATE OUTBOX_MESSAGE") if "RETURNING" in s.upper()]
+    outcomes = [s for s in starting("UPDATE OUTBOX_MESSAGE") if "RETURNING" not in s.upper()]
+    due = [s for s in starting("SELECT OUTBOX_MESSAGE.ID \n") if "LIMIT" in s.upper()]
+    assert len(due) == 4  # 20 + 20 + 5, then none left ends the run
+    assert len(claims) == 3
+    assert len(starting("SELECT")) == len(due) + 3 * 2  # + the messages and attachments
+    assert len(outcomes) == 1 + 45  # releasing stuck claims, then one per message
+    # Nothing else (SQLite's BEGIN IMMEDIATE aside: on PostgreSQL the driver begins).
+    others = [s for s in statements if not s.startswith("BEGIN")]
+    assert len(others) == len(starting("SELECT")) + len(claims) + len(outcomes)

@@ -1,17 +1,16 @@
 import io
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from docx import Document
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from consult.accounts.models import Organisation, User
 from consult.comments.models import Comment, NoInput
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.meetings.models import AgendaItem, Attachment, Body, Meeting, Purpose
-from tests.conftest import SHARED
+from tests.conftest import SHARED, count_queries
 from tests.factories import make_body, make_meeting, make_user
 
 
@@ -22,22 +21,6 @@ def fixture_agenda() -> str:
 
         return demo_text("agenda-taskforce.txt")
     return path.read_text(encoding="utf-8").replace("{meeting_date}", "woensdag 2 december 2026")
-
-
-@contextmanager
-def count_queries(app):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def test_delegate_creates_a_meeting_with_the_proposed_deadline(app, client, auth, world):

@@ -187,6 +187,40 @@ def test_non_responders_get_the_deadline_reminder_with_their_open_items(app):
     assert "UID:deadline-" in ics.get_content()
 
 
+def test_a_fan_out_that_dies_halfway_is_taken_up_again_without_duplicates(app, monkeypatch):
+    """Chunks of two: the first chunk is committed (and deliverable) before the
+    process dies on the third recipient; the reminder stays "sending" until it counts
+    as stuck, then fires anew and queues only the messages that are missing."""
+    ids = build(app)
+    monkeypatch.setattr(services, "FANOUT_CHUNK", 2)
+    real_context, calls = services.personal_context, []
+
+    def dies_on_the_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("process killed")
+        return real_context(*args, **kwargs)
+
+    due = at("2030-03-06T16:00")
+    monkeypatch.setattr(services, "personal_context", dies_on_the_third)
+    with app.test_request_context():
+        result = run_tick(due)
+        assert "reminders" not in result and result["sent"] == 2
+        [row] = reminder(rule_id(ids, Anchor.DEADLINE, -5 * DAY), ids.meeting)
+        assert row.status == ReminderStatus.SENDING
+        monkeypatch.setattr(services, "personal_context", real_context)
+        # Still fresh: nobody takes it over.
+        assert run_tick(due + timedelta(minutes=5)) == {"sent": 0, "failed": 0}
+        result = run_tick(due + timedelta(minutes=11))
+        assert result["resumed"] == 1 and result["reminders"] == 1 and result["sent"] == 3
+        [row] = reminder(rule_id(ids, Anchor.DEADLINE, -5 * DAY), ids.meeting)
+        assert row.status == ReminderStatus.SENT
+        assert "hervat na een onderbreking" in row.note
+        everyone = [m.recipient for m in db.session.scalars(select(OutboxMessage))]
+        assert sorted(everyone) == sorted(emails(app, "delegate", "noord_chair", "zuid_chair",
+                                                 "anna", "dirk", ids=ids))
+
+
 def test_a_member_who_responded_after_planning_gets_no_reminder(app):
     ids = build(app)
     with app.app_context():

@@ -225,25 +225,40 @@ def my_comments(user_id: int, meeting_id: int) -> dict[int, list[Comment]]:
     return per_item
 
 
+def responses(meeting_ids: list[int]):
+    """(user_id, item_id) for every item of these meetings a member responded to:
+    input, or "geen inbreng" on the item or on the whole meeting."""
+    commented = (
+        select(Comment.author_id.label("user_id"), Comment.item_id)
+        .join(AgendaItem, AgendaItem.id == Comment.item_id)
+        .where(Comment.withdrawn_at.is_(None), AgendaItem.meeting_id.in_(meeting_ids))
+    )
+    item_no_input = select(NoInput.user_id, NoInput.item_id).where(
+        NoInput.meeting_id.in_(meeting_ids), NoInput.item_id.is_not(None))
+    whole_meeting = (
+        select(NoInput.user_id, AgendaItem.id)
+        .join(NoInput, (NoInput.meeting_id == AgendaItem.meeting_id) & NoInput.item_id.is_(None))
+        .where(AgendaItem.meeting_id.in_(meeting_ids))
+    )
+    return union(commented, item_no_input, whole_meeting).subquery()
+
+
 def responded_item_ids(user_id: int, meeting_ids: list[int]) -> set[int]:
-    """Items of these meetings the user responded to: input or "geen inbreng" (one query)."""
+    """Items of these meetings the user responded to (one query)."""
     if not meeting_ids:
         return set()
-    commented = (
-        select(Comment.item_id)
-        .join(AgendaItem, AgendaItem.id == Comment.item_id)
-        .where(Comment.author_id == user_id, Comment.withdrawn_at.is_(None),
-               AgendaItem.meeting_id.in_(meeting_ids))
-    )
-    item_no_input = select(NoInput.item_id).where(
-        NoInput.user_id == user_id, NoInput.meeting_id.in_(meeting_ids),
-        NoInput.item_id.is_not(None))
-    whole_meeting = (
-        select(AgendaItem.id)
-        .join(NoInput, (NoInput.meeting_id == AgendaItem.meeting_id) & NoInput.item_id.is_(None))
-        .where(NoInput.user_id == user_id, AgendaItem.meeting_id.in_(meeting_ids))
-    )
-    return set(db.session.scalars(union(commented, item_no_input, whole_meeting)))
+    rows = responses(meeting_ids)
+    return set(db.session.scalars(select(rows.c.item_id).where(rows.c.user_id == user_id)))
+
+
+def responded_items_by_member(meeting_id: int) -> dict[int, set[int]]:
+    """For every member who responded to the meeting, the items they responded to (one
+    query: a reminder to everyone needs it for each of them)."""
+    rows = responses([meeting_id])
+    result: dict[int, set[int]] = defaultdict(set)
+    for user_id, item_id in db.session.execute(select(rows.c.user_id, rows.c.item_id)):
+        result[user_id].add(item_id)
+    return result
 
 
 def notify_contributors(comment: Comment) -> None:

@@ -5,15 +5,23 @@ import logging
 import secrets
 import smtplib
 import ssl
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email import encoders
+from email.charset import QP, Charset
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
+from itertools import islice
 from pathlib import Path
 
 from flask import current_app, render_template
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from consult.database import utcnow
 from consult.extensions import db
@@ -22,7 +30,7 @@ from consult.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
 log = logging.getLogger("consult.mail")
 
 
-def new_message(
+def message_row(
     *,
     kind: str,
     recipient: str,
@@ -33,11 +41,10 @@ def new_message(
     idempotency_key: str | None = None,
     meeting_id: int | None = None,
     headers: dict[str, str] | None = None,
-    attachments: list[tuple[str, str, bytes]] = (),
-) -> OutboxMessage:
-    """Render templates/emails/<template>.txt and .html into a pending outbox row (not yet
-    added to the session). `attachments` are (filename, content type, data)."""
-    return OutboxMessage(
+) -> dict:
+    """The columns of a pending outbox row, with templates/emails/<template>.txt and
+    .html rendered."""
+    return dict(
         kind=kind,
         recipient=recipient,
         user_id=user_id,
@@ -47,6 +54,14 @@ def new_message(
         idempotency_key=idempotency_key or f"{kind}:{secrets.token_hex(16)}",
         meeting_id=meeting_id,
         headers=json.dumps(headers) if headers else "",
+    )
+
+
+def new_message(*, attachments: list[tuple[str, str, bytes]] = (), **fields) -> OutboxMessage:
+    """A pending outbox row (not yet added to the session), see message_row.
+    `attachments` are (filename, content type, data)."""
+    return OutboxMessage(
+        **message_row(**fields),
         attachments=[OutboxAttachment(filename=name, content_type=content_type, data=data)
                      for name, content_type, data in attachments],
     )
@@ -86,8 +101,70 @@ def queue_message_once(*, idempotency_key: str, **fields) -> OutboxMessage | Non
     return message if add_once(message) else None
 
 
-def build_email(message: OutboxMessage) -> EmailMessage:
-    email = EmailMessage()
+def queued_keys(keys: list[str]) -> set[str]:
+    """Which of these idempotency keys are in the outbox already (one query)."""
+    return set(db.session.scalars(select(OutboxMessage.idempotency_key).where(
+        OutboxMessage.idempotency_key.in_(keys)))) if keys else set()
+
+
+def queue_messages_once(messages: Iterable[dict], chunk: int = 500) -> int:
+    """queue_message_once for many messages (fields as for new_message, with an
+    idempotency_key): per chunk one query for the keys already queued and two multi-row
+    INSERTs (messages, attachments), instead of a query, a savepoint and ORM bookkeeping
+    per message. Returns how many were queued. A key that a concurrent producer queues in
+    between makes the insert fail, and with it the caller's transaction, which is then
+    retried as a whole."""
+    queued, remaining = 0, iter(messages)
+    while part := list(islice(remaining, chunk)):
+        present = queued_keys([fields["idempotency_key"] for fields in part])
+        rows, attachments = [], []
+        for fields in part:
+            if fields["idempotency_key"] not in present:  # also once within this call
+                present.add(fields["idempotency_key"])
+                attachments.append(fields.get("attachments", ()))
+                rows.append(message_row(**{name: value for name, value in fields.items()
+                                           if name != "attachments"}))
+        if not rows:
+            continue
+        ids = db.session.scalars(
+            insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+            rows).all()
+        files = [dict(message_id=message_id, filename=name, content_type=content_type,
+                      data=data)
+                 for message_id, message_files in zip(ids, attachments, strict=True)
+                 for name, content_type, data in message_files]
+        if files:
+            db.session.execute(insert(OutboxAttachment), files)
+        queued += len(rows)
+    return queued
+
+
+# Quoted-printable keeps the text of a message readable in its source (and in .eml files).
+UTF8_QP = Charset("utf-8")
+UTF8_QP.body_encoding = QP
+
+
+def build_email(message: OutboxMessage) -> Message:
+    """The MIME message. Built with the classic (compat32) classes, with our own random
+    boundaries: EmailMessage parses every header it is given, and the generator scans
+    the whole text for a boundary it could use, which together made a reminder to 10,000
+    members take minutes."""
+    body = MIMEText(message.body_text, "plain", UTF8_QP)
+    if message.body_html:
+        body = multipart("alternative", body, MIMEText(message.body_html, "html", UTF8_QP))
+    email = body
+    if message.attachments:
+        files = []
+        for attachment in message.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            part = MIMEBase(maintype, subtype)
+            if maintype == "text":  # .ics and other text files are UTF-8
+                part.set_param("charset", "utf-8")
+            part.set_payload(attachment.data)
+            encoders.encode_base64(part)
+            part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+            files.append(part)
+        email = multipart("mixed", body, *files)
     email["From"] = current_app.config["MAIL_FROM"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
@@ -95,22 +172,25 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Message-ID"] = make_msgid(idstring=str(message.id), domain="consult")
     for name, value in json.loads(message.headers or "{}").items():
         email[name] = value
-    email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
-    for attachment in message.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
-        email.add_attachment(attachment.data, maintype=maintype, subtype=subtype,
-                             filename=attachment.filename)
     return email
 
 
-class DeliveryError(Exception):
-    """A failed delivery; `permanent` ones (SMTP 5xx) are not retried."""
+def multipart(subtype: str, *parts: Message) -> MIMEMultipart:
+    for part in parts:
+        del part["MIME-Version"]  # belongs in the top-level header only
+    # "=_" never occurs in quoted-printable or base64 text: no need to scan it.
+    return MIMEMultipart(subtype, boundary=f"=_consult_{secrets.token_hex(16)}",
+                         _subparts=parts)
 
-    def __init__(self, text: str, permanent: bool = False):
+
+class DeliveryError(Exception):
+    """A failed delivery; `permanent` ones (SMTP 5xx) are not retried. `unavailable`
+    ones (no connection, a failed login) would fail the same way for every message."""
+
+    def __init__(self, text: str, permanent: bool = False, unavailable: bool = False):
         super().__init__(text)
         self.permanent = permanent
+        self.unavailable = unavailable
 
 
 class SmtpBackend:
@@ -142,7 +222,7 @@ class SmtpBackend:
             connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
         return connection
 
-    def send(self, message: OutboxMessage, email: EmailMessage) -> None:
+    def send(self, message: OutboxMessage, email: Message) -> None:
         try:
             if self.connection is None:
                 self.connection = self.connect()
@@ -154,7 +234,8 @@ class SmtpBackend:
                                 permanent=all(code >= 500 for code in codes)) from error
         except smtplib.SMTPAuthenticationError as error:
             self.close()
-            raise DeliveryError(f"inloggen bij de mailserver mislukt: {error}") from error
+            raise DeliveryError(f"inloggen bij de mailserver mislukt: {error}",
+                                unavailable=True) from error
         except smtplib.SMTPResponseException as error:
             self.close()
             text = error.smtp_error.decode(errors="replace") if isinstance(
@@ -163,7 +244,7 @@ class SmtpBackend:
                                 permanent=500 <= error.smtp_code < 600) from error
         except (smtplib.SMTPException, OSError) as error:
             self.close()
-            raise DeliveryError(f"{type(error).__name__}: {error}") from error
+            raise DeliveryError(f"{type(error).__name__}: {error}", unavailable=True) from error
         log.info("mail %s to %s sent over SMTP", message.kind, message.recipient)
 
     def close(self) -> None:
@@ -181,7 +262,7 @@ class FileBackend:
     def __init__(self, directory: str):
         self.directory = Path(directory)
 
-    def send(self, message: OutboxMessage, email: EmailMessage) -> None:
+    def send(self, message: OutboxMessage, email: Message) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{message.id:08d}-{message.kind}.eml"
         path.write_bytes(bytes(email))
@@ -232,71 +313,91 @@ def resend_message(message: OutboxMessage, now: datetime | None = None) -> None:
     message.claimed_at = None
 
 
-def claim_next(now: datetime) -> OutboxMessage | None:
-    """Claim one due pending message with a conditional update, so two processes
-    delivering at once never both take it."""
-    candidates = db.session.scalars(
-        db.select(OutboxMessage.id)
+def claim_batch(now: datetime, size: int) -> list[OutboxMessage]:
+    """Claim up to `size` due pending messages (counting the attempt) with a conditional
+    update, so two processes delivering at once never both take one. On PostgreSQL the
+    rows are locked first, SKIP LOCKED, so a second process claims the next ones instead
+    of waiting; SQLite runs one writer at a time anyway. (Not one UPDATE ... WHERE id IN
+    (SELECT ... LIMIT): PostgreSQL may re-run such a subquery and claim more than `size`.)"""
+    due = db.session.scalars(
+        select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.PENDING,
                OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(20)
-    ).all()
+        .limit(size)
+        .with_for_update(skip_locked=True)).all()
+    claimed = db.session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, claimed_at=now,
+                attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).all() if due else []
+    messages = list(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(claimed))
+        .options(selectinload(OutboxMessage.attachments))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .execution_options(populate_existing=True))) if claimed else []
     db.session.commit()
-    for message_id in candidates:
-        claimed = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.SENDING, claimed_at=now)
-        ).rowcount
-        db.session.commit()
-        if claimed:
-            return db.session.get(OutboxMessage, message_id)
-    return None
+    return messages
 
 
 def deliver_pending(now: datetime | None = None, backend=None) -> DeliveryReport:
-    """Deliver every due pending message, committing after each one.
+    """Deliver every due pending message: claimed in batches of MAIL_CLAIM_BATCH, the
+    outcome of each one committed as soon as it is known.
 
     A temporary failure puts the message back to pending with exponential backoff, until
-    MAIL_MAX_ATTEMPTS; a permanent one (SMTP 5xx) fails it at once.
+    MAIL_MAX_ATTEMPTS; a permanent one (SMTP 5xx) fails it at once. When the mail server
+    is unavailable, the rest of the batch waits for its retry without being tried and
+    the run stops: no message stays claimed while timeouts add up.
     """
     now = now or utcnow()
     backend = backend or mail_backend()
     report = DeliveryReport(released=release_stuck_claims(now))
-    max_attempts = current_app.config.get("MAIL_MAX_ATTEMPTS", 8)
+    batch_size = current_app.config.get("MAIL_CLAIM_BATCH", 50)
     # No transaction stays open while the SMTP server is talked to: on SQLite it would
     # hold the write lock (BEGIN IMMEDIATE) for the whole conversation and make every
-    # other writer wait. So the message is read and committed first, and kept loaded.
+    # other writer wait. So the batch is claimed and committed first, and kept loaded.
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
-        while (message := claim_next(now)) is not None:
-            message.attempts += 1
-            email = build_email(message)
-            db.session.commit()
-            try:
-                backend.send(message, email)
-            except (DeliveryError, OSError) as error:
-                message.last_error = str(error)[:2000]
-                message.claimed_at = None
-                permanent = getattr(error, "permanent", False)
-                if permanent or message.attempts >= max_attempts:
-                    message.status = OutboxStatus.FAILED
-                    report.failed += 1
+        while batch := claim_batch(now, batch_size):
+            for index, message in enumerate(batch):
+                try:
+                    backend.send(message, build_email(message))
+                except (DeliveryError, OSError) as error:
+                    unavailable = getattr(error, "unavailable", True)  # OSError: disk full
+                    for failed in batch[index:] if unavailable else [message]:
+                        record_failure(failed, error, now, report)
+                    db.session.commit()
+                    if unavailable:
+                        return report
                 else:
-                    message.status = OutboxStatus.PENDING
-                    message.next_attempt_at = now + retry_delay(message.attempts)
-                    report.retried += 1
-                log.warning("mail %s to %s: attempt %s failed: %s", message.kind,
-                            message.recipient, message.attempts, error)
-            else:
-                message.status = OutboxStatus.SENT
-                message.sent_at = now
-                report.sent += 1
-            db.session.commit()
+                    db.session.execute(  # a plain UPDATE: the most frequent write here
+                        update(OutboxMessage).where(OutboxMessage.id == message.id)
+                        .values(status=OutboxStatus.SENT, sent_at=now)
+                        .execution_options(synchronize_session=False))
+                    db.session.commit()
+                    report.sent += 1
     finally:
         session.expire_on_commit = expire_on_commit
         if hasattr(backend, "close"):
             backend.close()
     return report
+
+
+def record_failure(message: OutboxMessage, error: Exception, now: datetime,
+                   report: DeliveryReport) -> None:
+    message.last_error = str(error)[:2000]
+    message.claimed_at = None
+    if getattr(error, "permanent", False) or (
+            message.attempts >= current_app.config.get("MAIL_MAX_ATTEMPTS", 8)):
+        message.status = OutboxStatus.FAILED
+        report.failed += 1
+    else:
+        message.status = OutboxStatus.PENDING
+        message.next_attempt_at = now + retry_delay(message.attempts)
+        report.retried += 1
+    log.warning("mail %s to %s: attempt %s failed: %s", message.kind, message.recipient,
+                message.attempts, error)

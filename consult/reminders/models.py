@@ -65,6 +65,7 @@ CONDITION_LABELS = {
 
 class ReminderStatus(enum.StrEnum):
     PLANNED = "planned"
+    SENDING = "sending"  # claimed; its messages are being written to the outbox
     SENT = "sent"
     SKIPPED = "skipped"
     CANCELLED = "cancelled"
@@ -72,6 +73,7 @@ class ReminderStatus(enum.StrEnum):
 
 STATUS_LABELS = {
     ReminderStatus.PLANNED: "gepland",
+    ReminderStatus.SENDING: "wordt verstuurd",
     ReminderStatus.SENT: "verstuurd",
     ReminderStatus.SKIPPED: "overgeslagen",
     ReminderStatus.CANCELLED: "vervallen",

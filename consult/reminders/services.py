@@ -5,11 +5,14 @@ Decisions:
   17.00 gets its reminder at 17.00 the day before, also across a DST change (then 23 or
   25 hours before). Whole days of an offset are local days; the rest is exact minutes.
 - The audience is computed when a reminder fires, never when it is planned.
-- A reminder is claimed by one conditional UPDATE (planned -> sent/skipped/cancelled),
-  in the same transaction that writes its outbox messages: two processes can never both
-  take it, and a crash before the commit leaves it planned.
+- A reminder is claimed by one conditional UPDATE (planned -> sending, or straight to
+  skipped/cancelled): two processes can never both take it. Its messages are written
+  in chunks of FANOUT_CHUNK recipients, each its own transaction, so delivery starts
+  with the first chunk and no transaction holds SQLite's write lock for the whole
+  audience; then it becomes sent. A process that dies halfway leaves it "sending":
+  after REMINDER_STUCK_MINUTES it is planned again and fired anew.
 - Every message has an idempotency key (unique in the outbox); inserting one that exists
-  is a no-op, so a repeated producer never queues a message twice.
+  is a no-op, so a repeated or resumed producer never queues a message twice.
 """
 
 import logging
@@ -24,11 +27,17 @@ from sqlalchemy.orm import Session
 
 from consult.accounts.models import User
 from consult.comments.models import Comment, NoInput
-from consult.comments.services import responded_item_ids
+from consult.comments.services import responded_items_by_member
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
-from consult.mail.services import add_once, message_exists, queue_message_once
+from consult.mail.services import (
+    add_once,
+    message_exists,
+    queue_message_once,
+    queue_messages_once,
+    queued_keys,
+)
 from consult.meetings.models import AgendaItem, Body, Meeting
 from consult.pages import deadline_in_words, external_url, format_date
 from consult.reminders.models import (
@@ -367,7 +376,7 @@ def shared_context(rule: ReminderRule, meeting: Meeting, now: datetime) -> dict:
 
     items = open_items(meeting)
     context = {
-        "meeting": meeting, "rule": rule, "title": meeting_title(meeting),
+        "meeting": meeting, "rule": rule, "title": meeting_title(meeting), "open_items": items,
         "url": external_url("meetings.meeting", meeting_id=meeting.id),
         "intro": fill_in(rule.message, meeting),
         "deadline_words": deadline_in_words(meeting.input_deadline, now),
@@ -385,13 +394,13 @@ def shared_context(rule: ReminderRule, meeting: Meeting, now: datetime) -> dict:
 
 
 def personal_context(recipient: Recipient, rule: ReminderRule, meeting: Meeting,
-                     shared: dict, responded: set[int]) -> dict:
+                     shared: dict, responses: dict[int, set[int]]) -> dict:
+    """`responses`: the items each member responded to (responded_items_by_member)."""
     user = recipient.user
-    items = open_items(meeting)
     awaiting = []
     if rule.audience not in (Audience.DELEGATES, Audience.CHAIRS):
-        done = responded_item_ids(user.id, [meeting.id]) if user.id in responded else set()
-        awaiting = [item for item in items if item.id not in done]
+        done = responses.get(user.id, set())
+        awaiting = [item for item in shared["open_items"] if item.id not in done]
     return {**shared, "user": user, "awaiting": awaiting,
             "region": user.chairs_region, "names": recipient.region_non_responders,
             "unsubscribe_url": external_url("reminders.unsubscribe",
@@ -433,72 +442,96 @@ def verdict(reminder: Reminder, now: datetime) -> tuple[ReminderStatus, str]:
     return ReminderStatus.SENT, ""
 
 
+FANOUT_CHUNK = 500
+
+
 def fire_reminder(reminder_id: int, now: datetime) -> ReminderStatus | None:
-    """Claim one due reminder and write its messages, in one transaction. None when
-    another process took it first."""
+    """Claim one due reminder and write its messages (see the module's docstring). None
+    when another process took it first."""
     reminder = db.session.get(Reminder, reminder_id, populate_existing=True)
     if reminder is None or reminder.status != ReminderStatus.PLANNED:
         db.session.rollback()
         return None
+    resumed = reminder.claimed_at is not None
     status, note = verdict(reminder, now)
-    if not claim(reminder_id, status, now, note):
+    if not claim(reminder_id, status if status != ReminderStatus.SENT
+                 else ReminderStatus.SENDING, now, note):
         db.session.rollback()
         return None
-    if status == ReminderStatus.SENT:
-        queued, digested, off = write_messages(reminder, now)
-        parts = [f"{queued} e-mail(s)"]
-        if digested:
-            parts.append(f"{digested} in dagoverzicht")
-        if off:
-            parts.append(f"{off} afgemeld")
-        db.session.execute(update(Reminder).where(Reminder.id == reminder_id).values(
-            recipients=queued + digested, note=", ".join(parts))
-            .execution_options(synchronize_session=False))
+    db.session.commit()
+    if status != ReminderStatus.SENT:
+        return status
+    queued, digested, off = write_messages(reminder, now)
+    parts = [f"{queued} e-mail(s)"]
+    if digested:
+        parts.append(f"{digested} in dagoverzicht")
+    if off:
+        parts.append(f"{off} afgemeld")
+    if resumed:
+        parts.append("hervat na een onderbreking")
+    db.session.execute(
+        update(Reminder).where(Reminder.id == reminder_id,
+                               Reminder.status == ReminderStatus.SENDING)
+        .values(status=ReminderStatus.SENT, recipients=queued + digested,
+                note=", ".join(parts))
+        .execution_options(synchronize_session=False))
     db.session.commit()
     return status
 
 
 def write_messages(reminder: Reminder, now: datetime) -> tuple[int, int, int]:
+    """The reminder's messages (or digest entries) for its audience as of now, committed
+    per FANOUT_CHUNK recipients; a few queries per chunk whatever the audience's size.
+    Returns the messages queued, the digest entries and the members who opted out."""
     from consult.meetings.calendar import meeting_calendar, meeting_filename
 
     rule, meeting = reminder.rule, reminder.meeting
     recipients = audience(rule, meeting)
     if rule.anchor == Anchor.PUBLICATION and rule.offset_minutes == 0:
         # publish_meeting already sent these members the "agenda open" email.
+        opened = queued_keys([f"agenda_open:{meeting.id}:{r.user.id}" for r in recipients])
         recipients = [r for r in recipients
-                      if not message_exists(f"agenda_open:{meeting.id}:{r.user.id}")]
+                      if f"agenda_open:{meeting.id}:{r.user.id}" not in opened]
     prefs = {pref.user_id: pref for pref in db.session.scalars(select(ReminderPreference).where(
         ReminderPreference.body_id == meeting.body_id))}
     shared = shared_context(rule, meeting, now)
-    responded = responder_ids(meeting)
+    responses = responded_items_by_member(meeting.id)
     subject = fill_in(rule.subject, meeting)
-    ics = None
+    calendar = (meeting_filename(meeting), "text/calendar", meeting_calendar(meeting, now))
+    # Everything read above stays loaded across the chunks' commits.
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     queued = digested = off = 0
-    for recipient in recipients:
-        user = recipient.user
-        mode = effective_mode(prefs.get(user.id))
-        if mode == PreferenceMode.OFF:
-            off += 1
-            continue
-        context = personal_context(recipient, rule, meeting, shared, responded)
-        if mode == PreferenceMode.DIGEST:
-            entry = DigestEntry(
-                user_id=user.id, reminder_id=reminder.id, subject=subject, created_at=now,
-                body_text=render_template("emails/reminder_section.txt", **context),
-                body_html=render_template("emails/reminder_section.html", **context))
-            digested += add_once(entry)
-            continue
-        if ics is None:
-            ics = meeting_calendar(meeting, now)
-        message = queue_message_once(
-            idempotency_key=reminder_key(rule.id, meeting.id, user.id, reminder.due_at),
-            kind="reminder", recipient=user.email, user_id=user.id, meeting_id=meeting.id,
-            subject=subject, template="reminder", context=context,
-            headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-            attachments=[(meeting_filename(meeting), "text/calendar", ics)],
-        )
-        queued += message is not None
+    try:
+        for start in range(0, len(recipients), FANOUT_CHUNK):
+            messages = []
+            for recipient in recipients[start:start + FANOUT_CHUNK]:
+                user = recipient.user
+                mode = effective_mode(prefs.get(user.id))
+                if mode == PreferenceMode.OFF:
+                    off += 1
+                    continue
+                context = personal_context(recipient, rule, meeting, shared, responses)
+                if mode == PreferenceMode.DIGEST:
+                    digested += add_once(DigestEntry(
+                        user_id=user.id, reminder_id=reminder.id, subject=subject,
+                        created_at=now,
+                        body_text=render_template("emails/reminder_section.txt", **context),
+                        body_html=render_template("emails/reminder_section.html",
+                                                  **context)))
+                    continue
+                messages.append(dict(
+                    idempotency_key=reminder_key(rule.id, meeting.id, user.id,
+                                                 reminder.due_at),
+                    kind="reminder", recipient=user.email, user_id=user.id,
+                    meeting_id=meeting.id, subject=subject, template="reminder",
+                    context=context, attachments=[calendar],
+                    headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}))
+            queued += queue_messages_once(messages)
+            db.session.commit()
+    finally:
+        session.expire_on_commit = expire_on_commit
     return queued, digested, off
 
 
@@ -511,16 +544,34 @@ def due_reminder_ids(now: datetime, limit: int = 500) -> list[int]:
     return ids
 
 
+def release_stuck_reminders(now: datetime) -> int:
+    """Reminders left "sending" by a crashed process are planned again (conditional
+    update: a fresh claim is never taken over)."""
+    minutes = current_app.config["REMINDER_STUCK_MINUTES"]
+    released = db.session.execute(
+        update(Reminder)
+        .where(Reminder.status == ReminderStatus.SENDING,
+               Reminder.claimed_at < now - timedelta(minutes=minutes))
+        .values(status=ReminderStatus.PLANNED, processed_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if released:
+        log.warning("released %s reminders stuck in sending", released)
+    return released
+
+
 def process_due_reminders(now: datetime | None = None) -> dict[str, int]:
     """Every due planned reminder: sent (messages queued), skipped or cancelled."""
     now = now or utcnow()
-    counts = {"reminders": 0, "skipped": 0, "cancelled": 0}
+    counts = {"reminders": 0, "skipped": 0, "cancelled": 0,
+              "resumed": release_stuck_reminders(now)}
     for reminder_id in due_reminder_ids(now):
         try:
             status = fire_reminder(reminder_id, now)
         except Exception:  # one broken reminder must not block the others
             db.session.rollback()
-            log.exception("reminder %s failed; it stays planned", reminder_id)
+            log.exception("reminder %s failed; it is taken up again later", reminder_id)
             continue
         if status == ReminderStatus.SENT:
             counts["reminders"] += 1
