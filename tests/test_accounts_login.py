@@ -1,4 +1,7 @@
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -231,3 +234,25 @@ def test_session_cookie_flags(database_uri, migrated, tmp_path):
 
     with app.app_context():
         database.engine.dispose()
+
+
+def test_password_checks_take_their_memory_one_at_a_time():
+    """Four threads checking passwords at once: argon2 holds 64 MiB per computation, so
+    the process grows by one computation's memory, not four (measured in a fresh
+    process: its peak RSS)."""
+    script = """
+import resource, threading
+from consult.accounts.services import hash_password, password_matches
+stored = hash_password("een lange zin als wachtwoord")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+threads = [threading.Thread(target=password_matches, args=(stored, "een lange zin als wachtwoord"))
+           for _ in range(4)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+    # Before: one hash already raised the peak by 64 MiB; four at once would add ~192 more.
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) < 32 * 1024  # KiB

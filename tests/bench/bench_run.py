@@ -323,12 +323,14 @@ class Gunicorn:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
 
-    def peak_rss_mb(self) -> list[float]:
+    def rss_mb(self) -> list[tuple[float, float]]:
+        """(current, peak) resident memory of each worker."""
         result = []
         for pid in self.workers():
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM"):
-                    result.append(int(line.split()[1]) / 1024)
+            fields = dict(line.split(":", 1) for line in
+                          Path(f"/proc/{pid}/status").read_text().splitlines())
+            result.append((int(fields["VmRSS"].split()[0]) / 1024,
+                           int(fields["VmHWM"].split()[0]) / 1024))
         return result
 
     def stop(self) -> None:
@@ -606,7 +608,10 @@ def rows(results: dict[str, dict]) -> list[tuple[str, str, dict[str, str], str]]
     add("B4", "DOCX / PDF, 15 items + 600 inputs", "≤ 3 s each", safe(
         lambda r: f"{r['b4']['docx']:.2f} s / {r['b4']['pdf']:.2f} s"))
     add("B5", "peak RSS per web worker after B1", "≤ 150 MB", safe(
-        lambda r: ", ".join(f"{value:.0f}" for value in r['b5']) + " MB"))
+        lambda r: ", ".join(f"{peak:.0f}" for _, peak in r['b5']) + " MB"))
+    # The peak includes the bench user's password login: argon2 holds 64 MiB while it runs.
+    add("B5", "RSS per web worker after B1", "(reference)", safe(
+        lambda r: ", ".join(f"{now:.0f}" for now, _ in r['b5']) + " MB"))
     return out
 
 
@@ -647,7 +652,7 @@ def run_backend(name: str, workdir: Path, skip: set[str]) -> dict:
         try:
             if "b1" not in skip:
                 step(result, "b1", b1_pages, server, ids, workdir)
-                result["b5"] = server.peak_rss_mb()
+                result["b5"] = server.rss_mb()
             if "b2" not in skip:
                 log(f"B2: {CONCURRENCY} members posting for {B2_SECONDS} s")
                 step(result, "b2", b2_input, server, ids, backend)
