@@ -5,7 +5,6 @@ import logging
 import secrets
 import smtplib
 import ssl
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import encoders
@@ -15,7 +14,6 @@ from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
-from itertools import islice
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -107,36 +105,35 @@ def queued_keys(keys: list[str]) -> set[str]:
         OutboxMessage.idempotency_key.in_(keys)))) if keys else set()
 
 
-def queue_messages_once(messages: Iterable[dict], chunk: int = 500) -> int:
+def queue_messages_once(messages: list[dict]) -> int:
     """queue_message_once for many messages (fields as for new_message, with an
-    idempotency_key): per chunk one query for the keys already queued and two multi-row
-    INSERTs (messages, attachments), instead of a query, a savepoint and ORM bookkeeping
-    per message. Returns how many were queued. A key that a concurrent producer queues in
-    between makes the insert fail, and with it the caller's transaction, which is then
-    retried as a whole."""
-    queued, remaining = 0, iter(messages)
-    while part := list(islice(remaining, chunk)):
-        present = queued_keys([fields["idempotency_key"] for fields in part])
-        rows, attachments = [], []
-        for fields in part:
-            if fields["idempotency_key"] not in present:  # also once within this call
-                present.add(fields["idempotency_key"])
-                attachments.append(fields.get("attachments", ()))
-                rows.append(message_row(**{name: value for name, value in fields.items()
-                                           if name != "attachments"}))
-        if not rows:
-            continue
-        ids = db.session.scalars(
-            insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
-            rows).all()
-        files = [dict(message_id=message_id, filename=name, content_type=content_type,
-                      data=data)
-                 for message_id, message_files in zip(ids, attachments, strict=True)
-                 for name, content_type, data in message_files]
-        if files:
-            db.session.execute(insert(OutboxAttachment), files)
-        queued += len(rows)
-    return queued
+    idempotency_key): one query for the keys already queued and two multi-row INSERTs
+    (messages, attachments) instead of a query, a savepoint and ORM bookkeeping per
+    message. The templates are rendered before the database is touched, so that a
+    transaction (and on SQLite the write lock) starting here stays short. Returns how
+    many were queued. A key that a concurrent producer queues in between makes the
+    insert fail, and with it the caller's transaction."""
+    rendered = [(message_row(**{name: value for name, value in fields.items()
+                                if name != "attachments"}), fields.get("attachments", ()))
+                for fields in messages]
+    present = queued_keys([row["idempotency_key"] for row, _ in rendered])
+    fresh = []
+    for row, files in rendered:
+        if row["idempotency_key"] not in present:  # also once within this call
+            present.add(row["idempotency_key"])
+            fresh.append((row, files))
+    if not fresh:
+        return 0
+    ids = db.session.scalars(
+        insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+        [row for row, _ in fresh]).all()
+    attachments = [dict(message_id=message_id, filename=name, content_type=content_type,
+                        data=data)
+                   for message_id, (_, files) in zip(ids, fresh, strict=True)
+                   for name, content_type, data in files]
+    if attachments:
+        db.session.execute(insert(OutboxAttachment), attachments)
+    return len(fresh)
 
 
 # Quoted-printable keeps the text of a message readable in its source (and in .eml files).

@@ -498,11 +498,13 @@ def write_messages(reminder: Reminder, now: datetime) -> tuple[int, int, int]:
     responses = responded_items_by_member(meeting.id)
     subject = fill_in(rule.subject, meeting)
     calendar = (meeting_filename(meeting), "text/calendar", meeting_calendar(meeting, now))
-    # Everything read above stays loaded across the chunks' commits.
+    # Everything read above stays loaded across the chunks' commits; the first commit
+    # ends the reading transaction, so each chunk's transaction only writes.
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     queued = digested = off = 0
     try:
+        db.session.commit()
         for start in range(0, len(recipients), FANOUT_CHUNK):
             messages = []
             for recipient in recipients[start:start + FANOUT_CHUNK]:

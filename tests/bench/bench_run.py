@@ -37,8 +37,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 PASSWORD = "bench-wachtwoord-123"
 SECRET = "bench-secret-" + uuid.uuid4().hex
 # The recommended setup for 2 cores (see README "Prestaties en betrouwbaarheid").
-GUNICORN_WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
-GUNICORN_THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+GUNICORN_WORKERS = int(os.environ.get("BENCH_WORKERS", "5"))
+GUNICORN_THREADS = int(os.environ.get("BENCH_THREADS", "1"))  # 1: sync workers
 WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
 B2_SECONDS = int(os.environ.get("BENCH_B2_SECONDS", "60"))
 B3_MEMBERS = int(os.environ.get("BENCH_B3_MEMBERS", "10000"))
