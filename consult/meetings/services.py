@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from consult.accounts.models import User
 from consult.database import utcnow
 from consult.extensions import db
-from consult.mail.services import queue_message
+from consult.mail.services import queue_messages_once
 from consult.meetings.agenda_import import ProposedAgenda
 from consult.meetings.models import (
     AgendaItem,
@@ -169,17 +169,17 @@ def publish_meeting(meeting: Meeting, by: User, now: datetime | None = None) -> 
     recipients = db.session.scalars(constituency_query(meeting.body)).all()
     asked = [item for item in meeting.items if item.open_for_input]
     title = meeting_title(meeting)
-    for user in recipients:
-        queue_message(
-            kind="agenda_open",
-            recipient=user.email,
-            user_id=user.id,
-            subject=f"Geef uw inbreng: {title}",
-            template="agenda_open",
-            context={"user": user, "meeting": meeting, "items": asked, "title": title,
-                     "url": meeting_url(meeting)},
-            idempotency_key=f"agenda_open:{meeting.id}:{user.id}",
-        )
+    # One multi-row insert for the whole constituency, as for a reminder to everyone.
+    queue_messages_once([dict(
+        kind="agenda_open",
+        recipient=user.email,
+        user_id=user.id,
+        subject=f"Geef uw inbreng: {title}",
+        template="agenda_open",
+        context={"user": user, "meeting": meeting, "items": asked, "title": title,
+                 "url": meeting_url(meeting)},
+        idempotency_key=f"agenda_open:{meeting.id}:{user.id}",
+    ) for user in recipients])
     plan_meeting_reminders(meeting, now)
     return len(recipients)
 
