@@ -58,8 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1
         )
 
-    from consult import pages, security
-    from consult.database import configure_sqlite
+    from consult import database, pages, security
     from consult.extensions import csrf, db, htmx, login_manager, migrate
 
     db.init_app(app)
@@ -69,8 +68,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+            database.configure_sqlite(db.engine)
 
+    database.init_app(app)
     security.init_app(app)
     pages.init_app(app)
 

@@ -3,7 +3,7 @@ type, and the SQLite settings that make concurrent writers wait instead of fail.
 
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -78,3 +78,36 @@ def contains_pattern(text: str) -> str:
     Use with `.like(pattern, escape="\\\\")`."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+# --- one commit per request -------------------------------------------------------------
+# Views never commit: a request that answers below 400 commits once, after the view;
+# anything else rolls back, so a failed request stores nothing (and queues no mail,
+# since mail is rows in the same transaction).
+
+
+def keep_changes() -> None:
+    """This error answer keeps what the view wrote (a conflicting statement kept as a
+    draft, a failed login counted)."""
+    g.keep_changes = True
+
+
+def after_commit(callback) -> None:
+    """Run `callback()` once the request's transaction is committed (never on rollback)."""
+    g.setdefault("after_commit", []).append(callback)
+
+
+def finish_request(response):
+    from consult.extensions import db
+
+    if response.status_code < 400 or g.get("keep_changes"):
+        db.session.commit()
+        for callback in g.pop("after_commit", []):
+            callback()
+    else:
+        db.session.rollback()
+    return response
+
+
+def init_app(app) -> None:
+    app.after_request(finish_request)

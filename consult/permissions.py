@@ -1,12 +1,37 @@
-"""Who may do what: one function per permission, used both to hide a button in a
-template and to guard the route."""
+"""Who may do what, in one place.
+
+Two kinds of functions live here:
+- one `can_*` per action, taking the user and the object; templates call them through
+  `can("action", obj)` to hide a button, views and services call them to guard;
+- one loader per object (`meeting_for(action, id)`, `item_for(action, id)`, …) that
+  answers 404 when the object does not exist and 403 when the action is not allowed.
+
+The rule "whom a body asks for input" (its constituency) is written here once, in the
+three forms the code needs: for one user in Python, and as SQL over members or bodies.
+"""
 
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import Role, User
+from consult.database import utcnow
+from consult.extensions import db
+from consult.meetings.models import (
+    AgendaItem,
+    Attachment,
+    Body,
+    BodyOrganisation,
+    Meeting,
+    body_delegate,
+    body_region,
+)
+from consult.meetings.status import MeetingStatus, meeting_status
+
+# --- roles ------------------------------------------------------------------------
 
 
 def _is_active_user(user) -> bool:
@@ -26,11 +51,11 @@ def can_change_member(user: User, member: User) -> bool:
     return can_manage_members(user) and user.id != member.id
 
 
-def is_body_delegate(user: User, body) -> bool:
+def is_body_delegate(user: User, body: Body) -> bool:
     return _is_active_user(user) and any(delegate.id == user.id for delegate in body.delegates)
 
 
-def can_manage_meetings(user: User, body) -> bool:
+def can_manage_meetings(user: User, body: Body) -> bool:
     """Create, edit and publish the meetings of a body: its delegates, and admins."""
     return _is_active_user(user) and (user.role == Role.ADMIN or is_body_delegate(user, body))
 
@@ -40,14 +65,89 @@ def can_create_meetings(user: User) -> bool:
     return _is_active_user(user) and user.role in (Role.ADMIN, Role.DELEGATE)
 
 
-def can_view_meeting(user: User, meeting) -> bool:
+# --- the constituency: whom a body asks for input ---------------------------------------
+
+
+def in_constituency(user: User, body: Body) -> bool:
+    """The body's organisations, in its regions when it names any."""
+    if user.organisation not in body.organisations:
+        return False
+    return not body.regions or any(region.id == user.region_id for region in body.regions)
+
+
+def constituency_query(body: Body):
+    """The same rule as SQL: the active members a body asks for input, by name."""
+    query = select(User).where(
+        User.active.is_(True),
+        User.organisation.in_(
+            select(BodyOrganisation.organisation).where(BodyOrganisation.body_id == body.id)),
+    )
+    has_regions = select(body_region.c.region_id).where(body_region.c.body_id == body.id)
+    query = query.where(or_(~has_regions.exists(), User.region_id.in_(has_regions)))
+    return query.order_by(User.name)
+
+
+def my_bodies_query(user: User):
+    """The same rule the other way round, as SQL: the ids of the bodies that ask this user
+    for input, and of those the user is a delegate of (admins: every body)."""
+    if user.role == Role.ADMIN:
+        return select(Body.id)
+    in_organisation = select(BodyOrganisation.body_id).where(
+        BodyOrganisation.organisation == user.organisation)
+    no_regions = ~select(body_region.c.body_id).where(body_region.c.body_id == Body.id).exists()
+    in_region = Body.id.in_(select(body_region.c.body_id).where(
+        body_region.c.region_id == user.region_id))
+    delegate_of = select(body_delegate.c.body_id).where(body_delegate.c.user_id == user.id)
+    return select(Body.id).where(or_(
+        Body.id.in_(in_organisation) & (no_regions | in_region),
+        Body.id.in_(delegate_of),
+    ))
+
+
+# --- meetings ------------------------------------------------------------------------
+
+
+def can_view_meeting(user: User, meeting: Meeting) -> bool:
     """Published meetings are open to every member; drafts to those who manage them."""
     if not _is_active_user(user):
         return False
     return meeting.published_at is not None or can_manage_meetings(user, meeting.body)
 
 
-def can_view_attachment(user: User, attachment) -> bool:
+def is_read_only(meeting: Meeting) -> bool:
+    """Held meetings are read-only: the agenda no longer changes."""
+    return meeting_status(meeting) in (MeetingStatus.HELD, MeetingStatus.DONE)
+
+
+def can_change_agenda(user: User, meeting: Meeting) -> bool:
+    return can_manage_meetings(user, meeting.body) and not is_read_only(meeting)
+
+
+def can_consolidate(user: User, meeting: Meeting) -> bool:
+    """The workspace, statements and outcomes: the body's delegates, once published."""
+    return can_manage_meetings(user, meeting.body) and meeting.published_at is not None
+
+
+def can_consolidate_item(user: User, item: AgendaItem) -> bool:
+    return can_consolidate(user, item.meeting) and item.asks_input
+
+
+def can_export(user: User, meeting: Meeting) -> bool:
+    """Exports hold every input with names: the body's delegates and admins."""
+    return can_manage_meetings(user, meeting.body)
+
+
+def can_manage_reminders(user: User, body: Body) -> bool:
+    """Edit a body's reminder rules and see the reminders and mail of its meetings: the
+    body's delegates, and admins."""
+    return can_manage_meetings(user, body)
+
+
+def can_see_meeting_mail(user: User, meeting: Meeting) -> bool:
+    return can_manage_reminders(user, meeting.body)
+
+
+def can_view_attachment(user: User, attachment: Attachment) -> bool:
     """Confidential (vertrouwelijk) attachments: the body's delegates and admins only."""
     meeting = attachment.item.meeting
     if not can_view_meeting(user, meeting):
@@ -55,14 +155,14 @@ def can_view_attachment(user: User, attachment) -> bool:
     return not attachment.confidential or can_manage_meetings(user, meeting.body)
 
 
-def in_constituency(user: User, body) -> bool:
-    """Whether the body asks this member for input (its organisations and regions)."""
-    if user.organisation not in body.organisations:
-        return False
-    return not body.regions or any(region.id == user.region_id for region in body.regions)
+def can_manage_attachments(user: User, item: AgendaItem) -> bool:
+    return can_manage_meetings(user, item.meeting.body)
 
 
-def is_asked_for_input(user: User, item) -> bool:
+# --- input -------------------------------------------------------------------------
+
+
+def is_asked_for_input(user: User, item: AgendaItem) -> bool:
     """A member of the body's constituency (or its delegate or an admin), on an item that
     asks for input, of a published meeting: whatever the time."""
     meeting = item.meeting
@@ -73,44 +173,62 @@ def is_asked_for_input(user: User, item) -> bool:
     return in_constituency(user, meeting.body) or can_manage_meetings(user, meeting.body)
 
 
-def can_comment(user: User, item, now=None) -> bool:
-    """Give input: asked for it, and before the deadline."""
-    from consult.database import utcnow
+def is_asked_for_meeting(user: User, meeting: Meeting) -> bool:
+    """Asked for input on at least one item: "geen inbreng" for the whole meeting."""
+    return any(is_asked_for_input(user, item) for item in meeting.items)
 
+
+def can_comment(user: User, item: AgendaItem, now=None) -> bool:
+    """Give input: asked for it, and before the deadline."""
     return is_asked_for_input(user, item) and (now or utcnow()) < item.meeting.input_deadline
 
 
-def can_change_comment(user: User, comment, now=None) -> bool:
-    """Edit or withdraw: only who wrote it (or the delegate who entered it), until the
-    deadline."""
-    from consult.database import utcnow
+def owns_comment(user: User, comment) -> bool:
+    """Who wrote it, or the delegate who entered it on the author's behalf ("namens")."""
+    return _is_active_user(user) and user.id in (comment.author_id, comment.entered_by_id)
 
-    if not _is_active_user(user) or comment.withdrawn_at is not None:
-        return False
-    owner = comment.entered_by_id or comment.author_id
-    if owner != user.id:
+
+def can_change_comment(user: User, comment, now=None) -> bool:
+    """Edit or withdraw: its author, or the delegate who entered it on the author's
+    behalf, until the deadline."""
+    if not owns_comment(user, comment) or comment.withdrawn_at is not None:
         return False
     return (now or utcnow()) < comment.item.meeting.input_deadline
 
 
-def can_see_all_input(user: User, meeting) -> bool:
+def can_enter_on_behalf(user: User, item: AgendaItem) -> bool:
+    """A delegate records input received by mail or phone."""
+    return can_manage_meetings(user, item.meeting.body) and item.open_for_input
+
+
+def can_see_all_input(user: User, meeting: Meeting) -> bool:
     """Delegates always see all input; members only when the body allows it."""
     return can_manage_meetings(user, meeting.body) or (
         _is_active_user(user) and meeting.body.members_see_each_other)
 
 
-def can_view_participation(user: User, meeting) -> bool:
+def can_view_participation(user: User, meeting: Meeting) -> bool:
     """Delegates (and admins) see everyone; regional chairs see their own region."""
     return can_manage_meetings(user, meeting.body) or (
         _is_active_user(user) and user.chairs_region_id is not None
         and meeting.published_at is not None)
 
 
-def can_manage_reminders(user: User, body) -> bool:
-    """Edit a body's reminder rules and see the reminders and mail of its meetings: the
-    body's delegates, and admins."""
-    return can_manage_meetings(user, body)
+def can_nudge(user: User, meeting: Meeting, member: User) -> bool:
+    """Send one member a personal reminder: the delegates anyone of the constituency, a
+    regional chair the members of their own region; only active members of the
+    constituency, and only while the meeting is open for input."""
+    if meeting_status(meeting) != MeetingStatus.OPEN or not member.active:
+        return False
+    if not in_constituency(member, meeting.body):
+        return False
+    if can_manage_meetings(user, meeting.body):
+        return True
+    return (can_view_participation(user, meeting)
+            and member.region_id == user.chairs_region_id)
 
+
+# --- for templates and routes ---------------------------------------------------------
 
 PERMISSIONS = {
     "manage_members": can_manage_members,
@@ -119,11 +237,22 @@ PERMISSIONS = {
     "manage_meetings": can_manage_meetings,
     "create_meetings": can_create_meetings,
     "view_meeting": can_view_meeting,
+    "change_agenda": can_change_agenda,
+    "consolidate": can_consolidate,
+    "consolidate_item": can_consolidate_item,
+    "export": can_export,
+    "manage_reminders": can_manage_reminders,
+    "see_meeting_mail": can_see_meeting_mail,
     "view_attachment": can_view_attachment,
+    "manage_attachments": can_manage_attachments,
+    "asked_for_input": is_asked_for_input,
+    "asked_for_meeting": is_asked_for_meeting,
     "comment": can_comment,
     "change_comment": can_change_comment,
+    "enter_on_behalf": can_enter_on_behalf,
+    "see_all_input": can_see_all_input,
     "view_participation": can_view_participation,
-    "manage_reminders": can_manage_reminders,
+    "nudge": can_nudge,
 }
 
 
@@ -145,3 +274,84 @@ def require(check):
         return wrapped
 
     return decorator
+
+
+def _allow(action: str, *args) -> None:
+    if not PERMISSIONS[action](current_user, *args):
+        abort(403)
+
+
+# --- loaders: 404 when missing, 403 when not allowed --------------------------------------
+
+_BODY_OPTIONS = (selectinload(Body.delegates), selectinload(Body.organisation_rows),
+                 selectinload(Body.regions))
+
+
+class ReadOnly(Exception):
+    """A change to the agenda of a held meeting: answered with a message, not a 403."""
+
+    def __init__(self, meeting_id: int):
+        super().__init__(meeting_id)
+        self.meeting_id = meeting_id
+
+
+def _check_meeting(action: str, meeting: Meeting) -> Meeting:
+    _allow("view_meeting", meeting)
+    if action == "change_agenda":
+        _allow("manage_meetings", meeting.body)
+        if is_read_only(meeting):
+            raise ReadOnly(meeting.id)
+    elif action != "view_meeting":
+        _allow(action, meeting)
+    return meeting
+
+
+def meeting_for(action: str, meeting_id: int) -> Meeting:
+    """The meeting with its body and agenda, for `action` (a key of PERMISSIONS that
+    takes a meeting, or "change_agenda")."""
+    meeting = db.session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id).options(
+            selectinload(Meeting.body).options(*_BODY_OPTIONS),
+            selectinload(Meeting.items).selectinload(AgendaItem.attachments)))
+    if meeting is None:
+        abort(404)
+    return _check_meeting(action, meeting)
+
+
+def item_for(action: str, item_id: int) -> AgendaItem:
+    """The item with its meeting and body, for `action`: "view_meeting" and
+    "change_agenda" are checked on its meeting, the rest on the item."""
+    item = db.session.scalar(
+        select(AgendaItem).where(AgendaItem.id == item_id).options(
+            selectinload(AgendaItem.attachments),
+            selectinload(AgendaItem.meeting).selectinload(Meeting.body).options(*_BODY_OPTIONS)))
+    if item is None:
+        abort(404)
+    if action in ("view_meeting", "change_agenda", "consolidate", "export"):
+        _check_meeting(action, item.meeting)
+    else:
+        _allow("view_meeting", item.meeting)
+        _allow(action, item)
+    return item
+
+
+def body_for(action: str, body_id: int) -> Body:
+    body = db.get_or_404(Body, body_id)
+    _allow(action, body)
+    return body
+
+
+def attachment_for(action: str, attachment_id: int) -> Attachment:
+    """"view_attachment" on the attachment, "manage_attachments" on its item."""
+    attachment = db.get_or_404(Attachment, attachment_id)
+    if action == "view_attachment":
+        _allow(action, attachment)
+    else:
+        item_for(action, attachment.item_id)
+    return attachment
+
+
+def member_for(action: str, member_id: int) -> User:
+    member = db.get_or_404(User, member_id)
+    _allow(action, member)
+    return member

@@ -3,76 +3,24 @@
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import Organisation, User
 from consult.comments import services
 from consult.comments.forms import NotificationForm, OnBehalfForm, comment_form
 from consult.comments.models import Comment, CommentKind, OnBehalf
 from consult.extensions import db
+from consult.meetings.pages import inline_context, item_context
 from consult.meetings.services import MeetingStatus, constituency_query, meeting_status
 from consult.meetings.views import load_item, load_meeting
 from consult.pages import render_page, wants_fragment
 from consult.permissions import (
     can_change_comment,
-    can_comment,
     can_manage_meetings,
     can_view_participation,
     is_asked_for_input,
 )
 
 bp = Blueprint("comments", __name__)
-
-
-def item_context(item, form=None, error=None, late=False, saved=False) -> dict:
-    """Everything the item page's input section shows."""
-    meeting = item.meeting
-    whole, marked = services.no_input_state(current_user.id, meeting.id)
-    return {
-        "item": item,
-        "meeting": meeting,
-        "state": meeting_status(meeting),
-        "MeetingStatus": MeetingStatus,
-        "comments": services.visible_comments(current_user, item),
-        "form": form or comment_form(item),
-        "error": error,
-        "late": late,
-        "saved": saved,
-        "can_comment": can_comment(current_user, item),
-        "asked": is_asked_for_input(current_user, item),
-        "no_input": whole or item.id in marked,
-        "no_input_whole": whole,
-        "manage": can_manage_meetings(current_user, meeting.body),
-        "title": f"{item.label}. {item.title}",
-        **consolidation_context(item),
-    }
-
-
-def consolidation_context(item) -> dict:
-    """The statement (once final) and the outcome (once published) of an item; the
-    delegates see them while they work."""
-    from consult.statements.models import Outcome, Statement, StatementStatus
-
-    manage = can_manage_meetings(current_user, item.meeting.body)
-    statement = db.session.scalar(select(Statement).where(Statement.item_id == item.id)
-                                  .options(selectinload(Statement.current_revision)))
-    final = statement is not None and statement.status == StatementStatus.FINAL
-    outcome = db.session.scalar(select(Outcome).where(Outcome.item_id == item.id))
-    published = item.meeting.outcomes_published_at is not None
-    return {
-        "statement": statement if statement and statement.text and (final or manage) else None,
-        "statement_final": final,
-        "outcome": outcome if outcome and (published or manage) else None,
-    }
-
-
-def inline_context(item, form=None, error=None, late=False, saved=False) -> dict:
-    """The response area of one item on the meeting page."""
-    from consult.meetings.views import meeting_context
-
-    return {**meeting_context(item.meeting), "item": item, "form": form,
-            "form_item_id": item.id, "error": error, "late": late, "saved": saved}
 
 
 def answer(item, *, status=200, inline=False, **context):

@@ -23,7 +23,8 @@ from consult.meetings.forms import (
     ReasonForm,
 )
 from consult.meetings.models import AgendaItem, Body, Meeting, Purpose
-from consult.meetings.views import bp, load_item, load_meeting, meeting_context
+from consult.meetings.pages import meeting_context
+from consult.meetings.views import bp, load_item, load_meeting
 from consult.pages import local_time, render_page
 from consult.permissions import can_create_meetings, can_manage_meetings
 

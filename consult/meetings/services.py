@@ -1,12 +1,11 @@
 """The rules of meetings: deadlines, status, agenda editing, publishing, rescheduling."""
 
-import enum
 import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from consult.accounts.models import User
 from consult.database import utcnow
@@ -17,13 +16,13 @@ from consult.meetings.models import (
     AgendaItem,
     Attachment,
     Body,
-    BodyOrganisation,
     Meeting,
     MeetingChange,
     Purpose,
-    body_region,
 )
+from consult.meetings.status import MeetingStatus, meeting_status  # noqa: F401  (re-exported)
 from consult.pages import external_url
+from consult.permissions import constituency_query
 
 
 def local_zone() -> ZoneInfo:
@@ -49,31 +48,6 @@ def propose_deadline(body: Body, starts_at: datetime) -> datetime:
     meeting_day = starts_at.astimezone(local_zone()).date()
     return local_datetime(working_days_before(meeting_day, body.deadline_working_days),
                           body.deadline_time)
-
-
-class MeetingStatus(enum.StrEnum):
-    DRAFT = "concept"
-    OPEN = "open voor inbreng"
-    CLOSED = "inbreng gesloten"
-    HELD = "gehouden"
-    DONE = "afgerond"
-    CANCELLED = "geannuleerd"
-
-
-def meeting_status(meeting: Meeting, now: datetime | None = None) -> MeetingStatus:
-    """Derived from dates and flags (DESIGN §3), never stored."""
-    now = now or utcnow()
-    if meeting.cancelled_at is not None:
-        return MeetingStatus.CANCELLED
-    if meeting.published_at is None:
-        return MeetingStatus.DRAFT
-    if meeting.outcomes_published_at is not None:
-        return MeetingStatus.DONE
-    if now < meeting.input_deadline:
-        return MeetingStatus.OPEN
-    if now < meeting.starts_at:
-        return MeetingStatus.CLOSED
-    return MeetingStatus.HELD
 
 
 def meeting_title(meeting: Meeting) -> str:
@@ -133,19 +107,6 @@ def reschedule_meeting(meeting: Meeting, by: User, *, starts_at: datetime, ends_
     if changed:
         plan_meeting_reminders(meeting)
     return changed
-
-
-def constituency_query(body: Body):
-    """Active members the body asks for input: its organisations, in its regions (if any)."""
-    query = select(User).where(
-        User.active.is_(True),
-        User.organisation.in_(
-            select(BodyOrganisation.organisation).where(BodyOrganisation.body_id == body.id)
-        ),
-    )
-    has_regions = select(body_region.c.region_id).where(body_region.c.body_id == body.id)
-    query = query.where(or_(~has_regions.exists(), User.region_id.in_(has_regions)))
-    return query.order_by(User.name)
 
 
 def meeting_url(meeting: Meeting) -> str:

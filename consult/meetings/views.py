@@ -13,8 +13,9 @@ from consult.extensions import db
 from consult.meetings import services
 from consult.meetings.models import AgendaItem, Body, BodyOrganisation, Meeting, body_delegate
 from consult.meetings.models import body_region as body_region_table
+from consult.meetings.pages import item_context, meeting_context
 from consult.pages import render_page
-from consult.permissions import can_manage_meetings, can_view_meeting, is_asked_for_input
+from consult.permissions import can_view_meeting
 
 bp = Blueprint("meetings", __name__)
 
@@ -102,27 +103,6 @@ def dashboard():
                        results=my_input_results(current_user))
 
 
-def meeting_context(meeting: Meeting) -> dict:
-    """The meeting page: the agenda with, per item, my own input and the input form."""
-    from consult.comments.forms import comment_form
-    from consult.comments.services import my_comments, no_input_state
-
-    whole, marked = no_input_state(current_user.id, meeting.id)
-    return {
-        "meeting": meeting,
-        "state": services.meeting_status(meeting),
-        "title": services.meeting_title(meeting),
-        "manage": can_manage_meetings(current_user, meeting.body),
-        "MeetingStatus": services.MeetingStatus,
-        "mine": my_comments(current_user.id, meeting.id),
-        "no_input_whole": whole,
-        "no_input_items": marked | ({item.id for item in meeting.items} if whole else set()),
-        "asked_any": any(is_asked_for_input(current_user, item) for item in meeting.items),
-        "comment_form_for": comment_form,
-        "form": None,
-    }
-
-
 @bp.get("/vergaderingen/<int:meeting_id>")
 @login_required
 def meeting(meeting_id: int):
@@ -134,8 +114,6 @@ def meeting(meeting_id: int):
 @bp.get("/agendapunten/<int:item_id>")
 @login_required
 def item(item_id: int):
-    from consult.comments.views import item_context
-
     item = load_item(item_id)
     saved = request.args.get("opgeslagen", type=int) == item.id
     return render_page("meetings/item.html", **item_context(item, saved=saved))

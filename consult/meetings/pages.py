@@ -1,0 +1,79 @@
+"""Page contexts: what the member's pages show (the meeting page, the item page), built
+by services so that no view module imports another."""
+
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from consult.comments import services as comments
+from consult.comments.forms import comment_form
+from consult.extensions import db
+from consult.meetings.models import AgendaItem, Meeting
+from consult.meetings.services import meeting_title
+from consult.meetings.status import MeetingStatus, meeting_status
+from consult.permissions import can_comment, can_manage_meetings, is_asked_for_input
+from consult.statements.models import Outcome, Statement, StatementStatus
+
+
+def meeting_context(meeting: Meeting) -> dict:
+    """The meeting page: the agenda with, per item, my own input and the input form."""
+    whole, marked = comments.no_input_state(current_user.id, meeting.id)
+    return {
+        "meeting": meeting,
+        "state": meeting_status(meeting),
+        "title": meeting_title(meeting),
+        "manage": can_manage_meetings(current_user, meeting.body),
+        "MeetingStatus": MeetingStatus,
+        "mine": comments.my_comments(current_user.id, meeting.id),
+        "no_input_whole": whole,
+        "no_input_items": marked | ({item.id for item in meeting.items} if whole else set()),
+        "asked_any": any(is_asked_for_input(current_user, item) for item in meeting.items),
+        "comment_form_for": comment_form,
+        "form": None,
+    }
+
+
+def item_context(item: AgendaItem, form=None, error=None, late=False, saved=False) -> dict:
+    """Everything the item page's input section shows."""
+    meeting = item.meeting
+    whole, marked = comments.no_input_state(current_user.id, meeting.id)
+    return {
+        "item": item,
+        "meeting": meeting,
+        "state": meeting_status(meeting),
+        "MeetingStatus": MeetingStatus,
+        "comments": comments.visible_comments(current_user, item),
+        "form": form or comment_form(item),
+        "error": error,
+        "late": late,
+        "saved": saved,
+        "can_comment": can_comment(current_user, item),
+        "asked": is_asked_for_input(current_user, item),
+        "no_input": whole or item.id in marked,
+        "no_input_whole": whole,
+        "manage": can_manage_meetings(current_user, meeting.body),
+        "title": f"{item.label}. {item.title}",
+        **consolidation_context(item),
+    }
+
+
+def consolidation_context(item) -> dict:
+    """The statement (once final) and the outcome (once published) of an item; the
+    delegates see them while they work."""
+    manage = can_manage_meetings(current_user, item.meeting.body)
+    statement = db.session.scalar(select(Statement).where(Statement.item_id == item.id)
+                                  .options(selectinload(Statement.current_revision)))
+    final = statement is not None and statement.status == StatementStatus.FINAL
+    outcome = db.session.scalar(select(Outcome).where(Outcome.item_id == item.id))
+    published = item.meeting.outcomes_published_at is not None
+    return {
+        "statement": statement if statement and statement.text and (final or manage) else None,
+        "statement_final": final,
+        "outcome": outcome if outcome and (published or manage) else None,
+    }
+
+
+def inline_context(item, form=None, error=None, late=False, saved=False) -> dict:
+    """The response area of one item on the meeting page."""
+    return {**meeting_context(item.meeting), "item": item, "form": form,
+            "form_item_id": item.id, "error": error, "late": late, "saved": saved}
