@@ -18,6 +18,9 @@ from consult.accounts.models import Organisation, User
 from consult.comments.models import Comment, CommentKind, Mark, OnBehalf
 from consult.database import utcnow
 from consult.exports import documents, services
+from consult.exports.blocks import plain_blocks
+from consult.exports.markdown import markdown_text
+from consult.exports.minutes import Minutes, collect_minutes
 from consult.exports.models import ExportFormat, ExportJob, ExportStatus
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
@@ -81,12 +84,12 @@ def minutes_world(app, world, users):
     return world
 
 
-def minutes_for(app, meeting_id: int, **options) -> documents.Minutes:
+def minutes_for(app, meeting_id: int, **options) -> Minutes:
     with app.app_context():
-        return documents.collect_minutes(db.session.get(Meeting, meeting_id), **options)
+        return collect_minutes(db.session.get(Meeting, meeting_id), **options)
 
 
-def build(app, kind: str, minutes: documents.Minutes) -> bytes:
+def build(app, kind: str, minutes: Minutes) -> bytes:
     with app.app_context():
         return documents.BUILDERS[kind](minutes)
 
@@ -234,8 +237,8 @@ def test_user_text_comes_out_as_text(app, minutes_world):
 
 
 def test_markdown_escapes_what_would_become_markup():
-    blocks = documents.plain_blocks("# geen kop\n- geen lijst\n1. geen nummer\n*geen* _nadruk_")
-    html = COMMONMARK.render(documents.markdown_text(blocks))
+    blocks = plain_blocks("# geen kop\n- geen lijst\n1. geen nummer\n*geen* _nadruk_")
+    html = COMMONMARK.render(markdown_text(blocks))
     assert "<ul>" not in html and "<ol>" not in html and "<em>" not in html
     assert "# geen kop" in html and "- geen lijst" in html and "1. geen nummer" in html
 

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from consult.accounts.models import User
 from consult.database import utcnow
 from consult.exports import documents
+from consult.exports.minutes import Minutes, collect_minutes
 from consult.exports.models import ExportFormat, ExportJob, ExportStatus
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
@@ -147,11 +148,10 @@ def build_job(job_id: int, send_note: str | None = None) -> None:
         return
     set_progress(job_id, 5, status=ExportStatus.RUNNING)
     fmt = job.format.value
-    minutes = documents.collect_minutes(
+    minutes = collect_minutes(
         job.meeting, with_inputs=job.with_appendix or job.format == ExportFormat.CSV,
         with_names=job.with_names)
-    if job.format != ExportFormat.CSV:
-        minutes.with_appendix = job.with_appendix
+    minutes.with_appendix = job.with_appendix  # the CSV holds all input anyway
     set_progress(job_id, 10)
     data = documents.BUILDERS[fmt](minutes, lambda percent: set_progress(job_id, percent))
     stored_name = f"{secrets.token_hex(16)}.{fmt}"
@@ -179,7 +179,7 @@ def sent_message(job: ExportJob) -> OutboxMessage | None:
         OutboxMessage.idempotency_key == secretariat_key(job)))
 
 
-def send_to_secretariat(job: ExportJob, minutes: documents.Minutes, pdf: bytes,
+def send_to_secretariat(job: ExportJob, minutes: Minutes, pdf: bytes,
                         note: str = "") -> OutboxMessage:
     """Queue one message to the body's secretariat with the minutes as DOCX and PDF and a
     short cover text (replies go to the delegate), and log it; not yet committed."""
