@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import Role, User
 from consult.database import utcnow
+from consult.exports.models import ExportJob
 from consult.extensions import db
 from consult.meetings.models import (
     AgendaItem,
@@ -349,6 +350,13 @@ def attachment_for(action: str, attachment_id: int) -> Attachment:
     else:
         item_for(action, attachment.item_id)
     return attachment
+
+
+def job_for(action: str, job_id: int) -> ExportJob:
+    """An export job, for `action` ("export") on its meeting: the job's meeting decides."""
+    job = db.get_or_404(ExportJob, job_id)
+    _check_meeting(action, job.meeting)
+    return job
 
 
 def member_for(action: str, member_id: int) -> User:

@@ -40,6 +40,8 @@ STORED_NAME = re.compile(r"[0-9a-f]{32}\.(docx|pdf|md|csv)")
 KEEP_FILES = timedelta(days=1)
 FAILED = ("De export is mislukt. Probeer het opnieuw; lukt het dan nog niet, neem contact "
           "op met de beheerder.")
+GONE = ("Dit bestand is niet meer beschikbaar: exports worden na een dag opgeruimd. Maak "
+        "een nieuwe export.")
 STUCK = "De export is niet afgerond. Start hem opnieuw."
 NO_SECRETARIAT = ("Voor {body} is geen e-mailadres van het secretariaat ingesteld. Een "
                   "beheerder kan het invullen bij Overleggen; er is niets verstuurd.")
@@ -47,6 +49,10 @@ NO_SECRETARIAT = ("Voor {body} is geen e-mailadres van het secretariaat ingestel
 
 class ExportError(ValueError):
     """An action that cannot be done; the message is for the user (Dutch)."""
+
+
+class FileGone(ExportError):
+    """The job's file was cleared up (after a day)."""
 
 
 def export_dir() -> Path:
@@ -63,6 +69,17 @@ def job_path(job: ExportJob) -> Path | None:
         return None
     path = export_dir() / job.stored_name
     return path if path.is_file() else None
+
+
+def finished_file(job: ExportJob) -> Path | None:
+    """What a download serves: None while the job is not done (or failed); `FileGone`
+    once its file was cleared up."""
+    if job.status != ExportStatus.DONE:
+        return None
+    path = job_path(job)
+    if path is None:
+        raise FileGone(GONE)
+    return path
 
 
 def mime_type(job: ExportJob) -> str:
@@ -93,12 +110,14 @@ def remove_old_files(now: datetime | None = None) -> int:
 
 def create_export(meeting: Meeting, by: User, export_format: ExportFormat, *,
                   with_appendix: bool = False, with_names: bool = True) -> ExportJob:
-    """A queued job in the caller's transaction; start it with `start_export` after
-    the commit."""
+    """A queued job in the caller's transaction (flushed, so it has its id); start it
+    with `start_export` after the commit. A CSV holds all input, so never an appendix."""
     remove_old_files()
     job = ExportJob(meeting=meeting, user_id=by.id, format=export_format,
-                    with_appendix=with_appendix, with_names=with_names)
+                    with_appendix=with_appendix and export_format != ExportFormat.CSV,
+                    with_names=with_names)
     db.session.add(job)
+    db.session.flush()
     return job
 
 
