@@ -19,9 +19,11 @@ from consult.comments.models import Comment, CommentKind, Mark, OnBehalf
 from consult.database import utcnow
 from consult.exports import documents, services
 from consult.exports.blocks import plain_blocks
-from consult.exports.markdown import markdown_text
+from consult.exports.layout import Label, Paragraph, Section, Text, minutes_layout
+from consult.exports.markdown import markdown_text, render_markdown
 from consult.exports.minutes import Minutes, collect_minutes
 from consult.exports.models import ExportFormat, ExportJob, ExportStatus
+from consult.exports.word import render_docx
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.meetings.models import Attachment, Meeting, MeetingChange
@@ -234,6 +236,75 @@ def test_user_text_comes_out_as_text(app, minutes_world):
     assert "[klik](javascript:alert(1))" in reread
     assert "&lt;b&gt;Titel&lt;/b&gt; &amp; co" in reread
     assert "**niet gesloten" in reread
+
+
+# --- one layout, every format ------------------------------------------------------
+
+def docx_text(data: bytes) -> str:
+    return "\n".join(text for _, text in docx_paragraphs(data))
+
+
+def format_texts(app, minutes: Minutes) -> dict[str, str]:
+    """The text of the minutes in each of the three document formats."""
+    return {"docx": docx_text(build(app, "docx", minutes)),
+            "md": build(app, "md", minutes).decode(),
+            "pdf": " ".join(pdf_text(build(app, "pdf", minutes)).split())}
+
+
+def test_every_format_has_the_sections_of_the_layout_in_order(app, minutes_world):
+    minutes = minutes_for(app, minutes_world["meeting"], with_inputs=True)
+    sections = [(s.level, s.heading) for s in minutes_layout(minutes).sections]
+    assert [heading for _, heading in sections][-4:] == [
+        "Bijlage: alle inbreng", "1. Agendapunt 1", "2. Agendapunt 2",
+        "3. Agendapunt 3 (gaat van de agenda)"]
+
+    paragraphs = docx_paragraphs(build(app, "docx", minutes))
+    assert [(int(style[-1]), text) for style, text in paragraphs
+            if style.startswith("Heading")] == sections
+    markdown = build(app, "md", minutes).decode()
+    assert [(len(m[1]), m[2]) for m in re.finditer(r"^(#+) (.*)$", markdown, re.M)] == sections
+    with app.app_context():
+        html = documents.minutes_html(minutes)
+    assert [(int(level), text) for level, text in
+            re.findall(r"<h([12])>(.*?)</h[12]>", html)] == sections
+    pdf = " ".join(pdf_text(build(app, "pdf", minutes)).split())
+    assert_in_order(pdf, [heading for _, heading in sections])
+
+
+def test_a_changed_statement_and_outcome_show_in_every_format(app, minutes_world):
+    with app.app_context():
+        meeting = db.session.get(Meeting, minutes_world["meeting"])
+        statement = db.session.scalar(db.select(Statement).where(
+            Statement.item_id == meeting.items[0].id))
+        statement.current_revision.text = "Een **nieuwe** inbreng."
+        statement.status = StatementStatus.DRAFT
+        outcome = db.session.scalar(db.select(Outcome).where(
+            Outcome.item_id == meeting.items[0].id))
+        outcome.text = "De TF kiest een andere weg."
+        db.session.commit()
+    for kind, text in format_texts(app, minutes_for(app, minutes_world["meeting"])).items():
+        new = "Een **nieuwe** inbreng." if kind == "md" else "Een nieuwe inbreng."
+        assert_in_order(text, ["1. Agendapunt 1", "Inbreng VIAG/IMG+CIO (concept):", new,
+                               "Bespreking TF:", "De TF kiest een andere weg.",
+                               "2. Agendapunt 2"])
+        assert "Wij steunen" not in text and "neemt de inbreng" not in text, kind
+
+
+def test_a_change_to_the_layout_shows_in_every_format(app, minutes_world):
+    """The renderers only walk the layout: a part or section added there is in all."""
+    document = minutes_layout(minutes_for(app, minutes_world["meeting"]))
+    document.sections[1].parts.insert(0, Paragraph("Een nieuwe regel"))
+    document.sections.append(Section("4. Rondvraag", parts=[
+        Label("Let op:"), Text("Alleen *korte* vragen.")]))
+    with app.app_context():
+        texts = {"docx": docx_text(render_docx(document)),
+                 "md": render_markdown(document).decode(),
+                 "pdf": " ".join(pdf_text(documents.render_pdf(document)).split())}
+    for kind, text in texts.items():
+        short = "*korte*" if kind == "md" else "korte"
+        assert_in_order(text, ["1. Agendapunt 1", "Een nieuwe regel", "Ter bespreking",
+                               "3. Agendapunt 3", "4. Rondvraag", "Let op:",
+                               f"Alleen {short} vragen."])
 
 
 def test_markdown_escapes_what_would_become_markup():
