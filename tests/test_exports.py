@@ -86,6 +86,11 @@ def minutes_world(app, world, users):
     return world
 
 
+def first_statement(meeting: Meeting) -> Statement:
+    return db.session.scalar(db.select(Statement).where(
+        Statement.item_id == meeting.items[0].id))
+
+
 def minutes_for(app, meeting_id: int, **options) -> Minutes:
     with app.app_context():
         return collect_minutes(db.session.get(Meeting, meeting_id), **options)
@@ -148,8 +153,7 @@ def test_docx_has_items_labels_and_statements_in_order(app, minutes_world):
 def test_docx_numbered_lists_each_start_at_one(app, minutes_world):
     with app.app_context():
         meeting = db.session.get(Meeting, minutes_world["meeting"])
-        statement = db.session.scalar(db.select(Statement).where(
-            Statement.item_id == meeting.items[0].id))
+        statement = first_statement(meeting)
         statement.current_revision.text = "1. a\n2. b\n\nTussendoor.\n\n1. c\n2. d"
         db.session.commit()
     document = Document(io.BytesIO(build(app, "docx", minutes_for(app, minutes_world["meeting"]))))
@@ -186,8 +190,7 @@ def test_markdown_has_items_labels_and_statements_in_order(app, minutes_world):
 def test_user_text_comes_out_as_text(app, minutes_world):
     with app.app_context():
         meeting = db.session.get(Meeting, minutes_world["meeting"])
-        statement = db.session.scalar(db.select(Statement).where(
-            Statement.item_id == meeting.items[0].id))
+        statement = first_statement(meeting)
         statement.current_revision.text = f"{XSS}\n\n{EDGE}"
         meeting.items[0].title = "<b>Titel</b> & co"
         db.session.commit()
@@ -274,8 +277,7 @@ def test_every_format_has_the_sections_of_the_layout_in_order(app, minutes_world
 def test_a_changed_statement_and_outcome_show_in_every_format(app, minutes_world):
     with app.app_context():
         meeting = db.session.get(Meeting, minutes_world["meeting"])
-        statement = db.session.scalar(db.select(Statement).where(
-            Statement.item_id == meeting.items[0].id))
+        statement = first_statement(meeting)
         statement.current_revision.text = "Een **nieuwe** inbreng."
         statement.status = StatementStatus.DRAFT
         outcome = db.session.scalar(db.select(Outcome).where(
