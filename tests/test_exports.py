@@ -20,7 +20,7 @@ from consult.database import utcnow
 from consult.exports import documents, services
 from consult.exports.blocks import plain_blocks
 from consult.exports.layout import Label, Paragraph, Section, Text, minutes_layout
-from consult.exports.markdown import markdown_text, render_markdown
+from consult.exports.markdown import markdown_text, render_md
 from consult.exports.minutes import Minutes, collect_minutes
 from consult.exports.models import ExportFormat, ExportJob, ExportStatus
 from consult.exports.word import render_docx
@@ -300,7 +300,7 @@ def test_a_change_to_the_layout_shows_in_every_format(app, minutes_world):
         Label("Let op:"), Text("Alleen *korte* vragen.")]))
     with app.app_context():
         texts = {"docx": docx_text(render_docx(document)),
-                 "md": render_markdown(document).decode(),
+                 "md": render_md(document).decode(),
                  "pdf": " ".join(pdf_text(documents.render_pdf(document)).split())}
     for kind, text in texts.items():
         short = "*korte*" if kind == "md" else "korte"

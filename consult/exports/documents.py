@@ -3,25 +3,22 @@
 The meeting is read into plain data first (`consult.exports.minutes`), so building a
 document never touches the database. DOCX, PDF (from HTML) and Markdown all render the
 one layout of `consult.exports.layout`; the CSV is the table of the inputs. In the HTML
-user text only ever comes from `render_markdown`/`render_plain` (no raw HTML, cleaned
-with nh3); user text is never interpreted as HTML or as a formula.
+user text only ever comes from consult.text's `render_markdown`/`render_plain` (no raw HTML,
+cleaned with nh3); user text is never interpreted as HTML or as a formula.
 """
 
 import csv
 import io
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app, render_template
 
 from consult.exports.layout import Document, minutes_layout
-from consult.exports.markdown import render_markdown
+from consult.exports.markdown import render_md
 from consult.exports.minutes import Minutes
-from consult.exports.word import render_docx
+from consult.exports.word import Progress, render_docx
 from consult.pages import local_time
-
-Progress = Callable[[int], None]
 
 MIME_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -36,7 +33,7 @@ def build_docx(minutes: Minutes, progress: Progress | None = None) -> bytes:
 
 
 def build_markdown(minutes: Minutes, progress: Progress | None = None) -> bytes:
-    data = render_markdown(minutes_layout(minutes))
+    data = render_md(minutes_layout(minutes))
     if progress:
         progress(80)
     return data

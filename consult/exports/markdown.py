@@ -72,7 +72,7 @@ def text_markdown(part: Text) -> str:
     return markdown_text(text_blocks(part.text, part.markdown))
 
 
-def render_markdown(document: Document) -> bytes:
+def render_md(document: Document) -> bytes:
     text = render_template("exports/minutes.md.j2", document=document,
                            escape=escape_markdown, text=text_markdown)
     return (text.rstrip() + "\n").encode("utf-8")
