@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from consult.database import utcnow
 from consult.extensions import db
+from consult.mail.delivery import deliver_pending
 from consult.mail.models import OutboxMessage, OutboxStatus
-from consult.mail.services import deliver_pending, queue_message
+from consult.mail.services import queue_message
 from consult.scheduler import run_tick
 from tests.conftest import count_queries
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from consult.extensions import db
 from consult.mail.models import OutboxMessage, OutboxStatus
-from consult.reminders import services
+from consult.meetings.models import Body, Meeting
+from consult.reminders import planning, preferences
 from consult.reminders.models import (
     Audience,
     PreferenceMode,
@@ -31,7 +32,7 @@ def test_a_550_is_failed_and_visible_in_the_overview_and_can_be_resent(
         from consult.accounts.models import User
 
         # The users fixture's delegate manages this body too.
-        body = db.session.get(services.Body, ids.body)
+        body = db.session.get(Body, ids.body)
         body.delegates.append(db.session.get(User, users["delegate"]))
         db.session.commit()
     smtp_server.answers = ["550 5.1.1 Mailbox onbekend"]
@@ -85,7 +86,7 @@ def test_rules_can_be_added_edited_switched_off_and_deleted(app, client, auth, w
         assert (rule.offset_minutes, rule.audience) == (120, Audience.CONTRIBUTORS)
         # Re-planned for the published meeting of the body at once.
         row = db.session.scalar(select(Reminder).where(Reminder.rule_id == rule.id))
-        meeting = db.session.get(services.Meeting, world["meeting"])
+        meeting = db.session.get(Meeting, world["meeting"])
         assert row.due_at == meeting.ends_at + timedelta(hours=2)
         rule_id = rule.id
     assert client.post(f"/herinneringsregels/{rule_id}", data={
@@ -115,12 +116,12 @@ def test_the_form_shows_an_existing_offset(app, client, auth, world):
 
 def unsubscribe_url(app, user_id, body_id) -> str:
     with app.test_request_context():
-        return f"/afmelden/{services.unsubscribe_token(user_id, body_id)}"
+        return f"/afmelden/{preferences.unsubscribe_token(user_id, body_id)}"
 
 
 def preference_mode(app, user_id, body_id):
     with app.app_context():
-        return services.effective_mode(services.preference(user_id, body_id))
+        return preferences.effective_mode(preferences.preference(user_id, body_id))
 
 
 def test_unsubscribe_get_confirms_and_post_without_session_unsubscribes(app, client, world):
@@ -145,7 +146,7 @@ def test_a_forged_token_is_refused(app, client, world, tamper):
 
     url = unsubscribe_url(app, world["member"], world["body"])
     if tamper == "forged":
-        token = URLSafeSerializer("wrong-key", salt=services.UNSUBSCRIBE_SALT).dumps(
+        token = URLSafeSerializer("wrong-key", salt=preferences.UNSUBSCRIBE_SALT).dumps(
             [world["member"], world["body"]])
         url = f"/afmelden/{token}"
     elif tamper == "other_body":
@@ -185,8 +186,8 @@ def test_meeting_page_links_managers_to_the_overview(app, client, auth, world):
 
 def test_overview_lists_planned_reminders(app, client, auth, world):
     with app.test_request_context():
-        meeting = db.session.get(services.Meeting, world["meeting"])
-        services.plan_reminders(meeting)
+        meeting = db.session.get(Meeting, world["meeting"])
+        planning.plan_reminders(meeting)
         db.session.commit()
     auth.login("admin")
     page = client.get(f"/vergaderingen/{world['meeting']}/herinneringen").get_data(as_text=True)
