@@ -16,8 +16,9 @@ from consult.extensions import db
 from consult.mail.building import build_email, new_message
 from consult.mail.models import OutboxMessage
 from consult.mail.services import add_once, queue_message_once
-from consult.meetings.models import AgendaItem, Meeting
+from consult.meetings.models import AgendaItem, Body, Meeting
 from consult.meetings.services import cancel_meeting, publish_meeting, reschedule_meeting
+from consult.meetings.signals import body_created
 from consult.reminders import firing, planning, preferences, rules
 from consult.reminders.audience import audience as audience_of
 from consult.reminders.models import (
@@ -133,6 +134,22 @@ def test_a_new_body_gets_the_default_rules(app):
         (Anchor.MEETING_START, -1 * DAY, Audience.DELEGATES, Condition.STATEMENT_NOT_FINAL),
         (Anchor.MEETING_END, 1 * DAY, Audience.DELEGATES, Condition.OUTCOMES_MISSING),
     }
+
+
+def test_default_rules_come_from_the_body_created_signal_once(app):
+    with app.app_context():
+        body = Body(name="Nieuw overleg", short_name="NO")
+        db.session.add(body)
+        db.session.flush()
+        assert rules.body_rules(body) == []  # no flush hook: the signal creates them
+        body_created.send(body)
+        body_created.send(body)  # a second send adds nothing
+        db.session.commit()
+        assert len(rules.body_rules(body)) == len(rules.DEFAULT_RULES)
+        [agenda_open] = [rule for rule in rules.body_rules(body)
+                         if rule.anchor == Anchor.PUBLICATION]
+        assert (agenda_open.offset_minutes, agenda_open.audience, agenda_open.active) == (
+            0, Audience.ALL, True)
 
 
 def test_publishing_plans_a_row_per_rule(app):

@@ -12,6 +12,7 @@ from consult.mail.models import OutboxMessage, OutboxStatus
 from consult.meetings.models import Body, Meeting
 from consult.reminders import planning, preferences
 from consult.reminders.models import (
+    Anchor,
     Audience,
     PreferenceMode,
     Reminder,
@@ -193,3 +194,40 @@ def test_overview_lists_planned_reminders(app, client, auth, world):
     page = client.get(f"/vergaderingen/{world['meeting']}/herinneringen").get_data(as_text=True)
     assert "gepland" in page
     assert "1 dag voor de deadline voor inbreng" in page
+
+
+def agenda_open_rule(app, body_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(select(ReminderRule.id).where(
+            ReminderRule.body_id == body_id, ReminderRule.anchor == Anchor.PUBLICATION,
+            ReminderRule.offset_minutes == 0))
+
+
+def test_agenda_open_is_a_rule_and_its_mail_is_in_the_meeting_overview(
+        app, client, auth, world):
+    auth.login("delegate")
+    page = client.get(f"/overleggen/{world['body']}/herinneringen").get_data(as_text=True)
+    assert "Bij de publicatie" in page and "Geef uw inbreng: {vergadering}" in page
+    assert client.post(f"/vergaderingen/{world['draft']}/publiceren").status_code == 303
+    with app.test_request_context():
+        assert db.session.scalar(select(db.func.count(OutboxMessage.id)).where(
+            OutboxMessage.meeting_id == world["draft"])) == 0  # sent by the tick
+        run_tick()
+        messages = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.meeting_id == world["draft"])).all()
+        assert messages and all(m.subject.startswith("Geef uw inbreng: ") for m in messages)
+    overview = client.get(f"/vergaderingen/{world['draft']}/herinneringen"
+                          ).get_data(as_text=True)
+    assert messages[0].recipient in overview and "verstuurd" in overview
+
+
+def test_agenda_open_switched_off_in_the_rules_page_sends_nothing(app, client, auth, world):
+    auth.login("delegate")
+    rule_id = agenda_open_rule(app, world["body"])
+    assert client.post(f"/herinneringsregels/{rule_id}/aan-uit").status_code == 303
+    assert client.post(f"/vergaderingen/{world['draft']}/publiceren").status_code == 303
+    with app.test_request_context():
+        run_tick()
+        assert db.session.scalar(select(db.func.count(OutboxMessage.id)).where(
+            OutboxMessage.meeting_id == world["draft"])) == 0
+        assert db.session.get(ReminderRule, rule_id).active is False
