@@ -31,6 +31,7 @@ from consult.meetings.models import (
     body_region,
 )
 from consult.meetings.status import MeetingStatus, meeting_status
+from consult.reminders.models import ReminderRule
 
 # --- roles ------------------------------------------------------------------------
 
@@ -340,6 +341,13 @@ def body_for(action: str, body_id: int) -> Body:
     body = db.get_or_404(Body, body_id)
     _allow(action, body)
     return body
+
+
+def rule_for(action: str, rule_id: int) -> ReminderRule:
+    """A reminder rule, for `action` (e.g. "manage_reminders") on its body."""
+    rule = db.get_or_404(ReminderRule, rule_id)
+    _allow(action, rule.body)
+    return rule
 
 
 def attachment_for(action: str, attachment_id: int) -> Attachment:

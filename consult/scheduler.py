@@ -11,8 +11,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from consult.database import utcnow
-from consult.mail.services import deliver_pending
-from consult.reminders.services import process_due_reminders, send_digests
+from consult.mail.delivery import deliver_pending
+from consult.reminders.digests import send_digests
+from consult.reminders.firing import process_due_reminders
 
 log = logging.getLogger("consult.scheduler")
 TICK_JOB_ID = "consult-tick"

@@ -44,6 +44,7 @@ def make_user(kind: str = "member", *, name: str | None = None, email: str | Non
 def make_body(name: str = "Taskforce Samen Organiseren", *, delegates=(), organisations=None,
               regions=(), **fields):
     from consult.meetings.models import Body
+    from consult.meetings.signals import body_created
 
     body = Body(name=name, short_name=fields.pop("short_name", "TF"), **fields)
     body.organisations = list(organisations or Organisation)
@@ -51,6 +52,7 @@ def make_body(name: str = "Taskforce Samen Organiseren", *, delegates=(), organi
     body.regions = [region(name) for name in regions]
     db.session.add(body)
     db.session.flush()
+    body_created.send(body)  # as the bodies admin does: the default reminder rules
     return body
 
 

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from consult.database import utcnow
 from consult.extensions import db
+from consult.mail.delivery import deliver_pending
 from consult.mail.models import OutboxMessage, OutboxStatus
-from consult.mail.services import deliver_pending, queue_message
+from consult.mail.services import queue_message
 from consult.scheduler import run_tick
 from tests.conftest import count_queries
 
@@ -115,3 +116,23 @@ def test_delivery_claims_in_batches_and_commits_each_outcome(app):
     # Nothing else (SQLite's BEGIN IMMEDIATE aside: on PostgreSQL the driver begins).
     others = [s for s in statements if not s.startswith("BEGIN")]
     assert len(others) == len(starting("SELECT")) + len(claims) + len(outcomes)
+
+
+def test_a_message_about_a_meeting_knows_its_meeting(app):
+    """The mail overview of a meeting lists its messages by meeting_id: taken from the
+    meeting or agenda item in the context when the producer does not pass it."""
+    from types import SimpleNamespace
+
+    from consult.mail.building import message_row
+
+    fields = dict(kind="test", recipient="a@example.org", subject="x", template="login_link")
+    context = {"user": SimpleNamespace(name="A"), "link": "http://x/", "minutes": 15}
+    with app.app_context():
+        def meeting_of(**extra):
+            return message_row(context={**context, **extra}, **fields)["meeting_id"]
+
+        assert meeting_of() is None
+        assert meeting_of(meeting=SimpleNamespace(id=5)) == 5
+        assert meeting_of(item=SimpleNamespace(meeting_id=6)) == 6
+        assert message_row(context={**context, "meeting": SimpleNamespace(id=5)},
+                           meeting_id=7, **fields)["meeting_id"] == 7

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from consult.database import utcnow
 from consult.extensions import db
+from consult.mail.delivery import deliver_pending
 from consult.mail.models import OutboxMessage, OutboxStatus
-from consult.mail.services import deliver_pending, queue_message
+from consult.mail.services import queue_message
 
 
 class RecordingHandler:

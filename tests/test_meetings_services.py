@@ -8,6 +8,7 @@ from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.meetings import services
 from consult.meetings.services import MeetingStatus, meeting_status
+from consult.scheduler import run_tick
 from tests.factories import make_body, make_meeting, make_user
 
 AMS_TZ = "Europe/Amsterdam"
@@ -108,10 +109,13 @@ def test_publish_queues_one_message_per_constituency_member(ctx):
     meeting = make_meeting(body, published=False)
     assert services.publish_meeting(meeting, delegate) == 1
     db.session.commit()
+    assert db.session.scalars(select(OutboxMessage)).all() == []  # the tick sends it
+    run_tick()
     messages = db.session.scalars(select(OutboxMessage)).all()
     assert [m.recipient for m in messages] == [noord.email]
+    assert messages[0].meeting_id == meeting.id
     text = messages[0].body_text
-    assert "Deadline: nog " in text and f"/vergaderingen/{meeting.id}" in text
+    assert "Deadline voor inbreng: nog " in text and f"/vergaderingen/{meeting.id}" in text
     assert "1. Agendapunt 1" in text
     with pytest.raises(services.MeetingRuleError):
         services.publish_meeting(meeting, delegate)

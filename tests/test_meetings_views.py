@@ -10,6 +10,7 @@ from consult.comments.models import Comment, NoInput
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.meetings.models import AgendaItem, Attachment, Body, Meeting, Purpose
+from consult.scheduler import run_tick
 from tests.conftest import SHARED, count_queries
 from tests.factories import make_body, make_meeting, make_user
 
@@ -184,9 +185,10 @@ def test_publish_and_cancel_from_the_page(app, client, auth, world):
     auth.login("delegate")
     response = client.post(f"/vergaderingen/{world['draft']}/publiceren", follow_redirects=True)
     assert "De agenda is gepubliceerd." in response.get_data(as_text=True)
-    with app.app_context():
+    with app.test_request_context():
+        run_tick()  # the "agenda open" reminder rule
         assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.kind == "agenda_open")) == 6  # 5 role users + 1 member, all orgs
+            OutboxMessage.meeting_id == world["draft"])) == 6  # 5 role users + 1 member
     again = client.post(f"/vergaderingen/{world['draft']}/publiceren", follow_redirects=True)
     assert "al gepubliceerd" in again.get_data(as_text=True)
     empty = client.post(f"/vergaderingen/{world['draft']}/annuleren", data={"reason": ""})

@@ -13,11 +13,14 @@ from sqlalchemy import select
 from consult.accounts.models import User
 from consult.comments.models import Comment, NoInput
 from consult.extensions import db
+from consult.mail.building import build_email, new_message
 from consult.mail.models import OutboxMessage
-from consult.mail.services import build_email
-from consult.meetings.models import AgendaItem, Meeting
+from consult.mail.services import add_once, queue_message_once
+from consult.meetings.models import AgendaItem, Body, Meeting
 from consult.meetings.services import cancel_meeting, publish_meeting, reschedule_meeting
-from consult.reminders import services
+from consult.meetings.signals import body_created
+from consult.reminders import firing, planning, preferences, rules
+from consult.reminders.audience import audience as audience_of
 from consult.reminders.models import (
     Anchor,
     Audience,
@@ -73,7 +76,7 @@ def build(app, *, published=PUBLISHED, deadline=DEADLINE, starts=STARTS, plan=Tr
                                text="Graag meer aandacht voor kleine gemeenten."))
         db.session.add(NoInput(user_id=people["carla"].id, meeting_id=meeting.id))
         if plan:
-            services.plan_reminders(meeting, published)
+            planning.plan_reminders(meeting, published)
         db.session.commit()
         ids = SimpleNamespace(body=body.id, meeting=meeting.id,
                               items=[item.id for item in meeting.items],
@@ -96,7 +99,7 @@ def add_rule(ids, audience, anchor=Anchor.DEADLINE, offset=-2 * DAY, **fields) -
                         **fields)
     db.session.add(rule)
     db.session.flush()
-    services.plan_reminders(db.session.get(Meeting, ids.meeting), PUBLISHED)
+    planning.plan_reminders(db.session.get(Meeting, ids.meeting), PUBLISHED)
     db.session.commit()
     return rule.id
 
@@ -121,9 +124,9 @@ def test_a_new_body_gets_the_default_rules(app):
     with app.app_context():
         body = make_body()
         db.session.commit()
-        rules = {(r.anchor, r.offset_minutes, r.audience, r.condition)
-                 for r in services.body_rules(body)}
-    assert rules == {
+        found = {(r.anchor, r.offset_minutes, r.audience, r.condition)
+                 for r in rules.body_rules(body)}
+    assert found == {
         (Anchor.PUBLICATION, 0, Audience.ALL, Condition.NONE),
         (Anchor.DEADLINE, -5 * DAY, Audience.NON_RESPONDERS, Condition.NONE),
         (Anchor.DEADLINE, -1 * DAY, Audience.NON_RESPONDERS, Condition.NONE),
@@ -131,6 +134,22 @@ def test_a_new_body_gets_the_default_rules(app):
         (Anchor.MEETING_START, -1 * DAY, Audience.DELEGATES, Condition.STATEMENT_NOT_FINAL),
         (Anchor.MEETING_END, 1 * DAY, Audience.DELEGATES, Condition.OUTCOMES_MISSING),
     }
+
+
+def test_default_rules_come_from_the_body_created_signal_once(app):
+    with app.app_context():
+        body = Body(name="Nieuw overleg", short_name="NO")
+        db.session.add(body)
+        db.session.flush()
+        assert rules.body_rules(body) == []  # no flush hook: the signal creates them
+        body_created.send(body)
+        body_created.send(body)  # a second send adds nothing
+        db.session.commit()
+        assert len(rules.body_rules(body)) == len(rules.DEFAULT_RULES)
+        [agenda_open] = [rule for rule in rules.body_rules(body)
+                         if rule.anchor == Anchor.PUBLICATION]
+        assert (agenda_open.offset_minutes, agenda_open.audience, agenda_open.active) == (
+            0, Audience.ALL, True)
 
 
 def test_publishing_plans_a_row_per_rule(app):
@@ -152,7 +171,7 @@ def test_exact_recipient_sets_per_audience(app):
         def who(audience):
             rule = ReminderRule(body_id=ids.body, anchor=Anchor.DEADLINE, audience=audience,
                                 subject="x")
-            return {r.user.name for r in services.audience(rule, meeting)}
+            return {r.user.name for r in audience_of(rule, meeting)}
 
         everyone = {"Mirjam Kok", "Chantal Noord", "Zeger Zuid", "Anna Noord", "Bert Noord",
                     "Carla Zuid", "Dirk Zuid"}  # Eva is inactive
@@ -192,8 +211,8 @@ def test_a_fan_out_that_dies_halfway_is_taken_up_again_without_duplicates(app, m
     process dies on the third recipient; the reminder stays "sending" until it counts
     as stuck, then fires anew and queues only the messages that are missing."""
     ids = build(app)
-    monkeypatch.setattr(services, "FANOUT_CHUNK", 2)
-    real_context, calls = services.personal_context, []
+    monkeypatch.setattr(firing, "FANOUT_CHUNK", 2)
+    real_context, calls = firing.personal_context, []
 
     def dies_on_the_third(*args, **kwargs):
         calls.append(1)
@@ -202,13 +221,13 @@ def test_a_fan_out_that_dies_halfway_is_taken_up_again_without_duplicates(app, m
         return real_context(*args, **kwargs)
 
     due = at("2030-03-06T16:00")
-    monkeypatch.setattr(services, "personal_context", dies_on_the_third)
+    monkeypatch.setattr(firing, "personal_context", dies_on_the_third)
     with app.test_request_context():
         result = run_tick(due)
         assert "reminders" not in result and result["sent"] == 2
         [row] = reminder(rule_id(ids, Anchor.DEADLINE, -5 * DAY), ids.meeting)
         assert row.status == ReminderStatus.SENDING
-        monkeypatch.setattr(services, "personal_context", real_context)
+        monkeypatch.setattr(firing, "personal_context", real_context)
         # Still fresh: nobody takes it over.
         assert run_tick(due + timedelta(minutes=5)) == {"sent": 0, "failed": 0}
         result = run_tick(due + timedelta(minutes=11))
@@ -315,9 +334,9 @@ def test_moving_back_to_the_old_date_revives_the_cancelled_row(app):
     with app.test_request_context():
         meeting = db.session.get(Meeting, ids.meeting)
         meeting.input_deadline = DEADLINE + timedelta(days=1)
-        services.plan_reminders(meeting, PUBLISHED)
+        planning.plan_reminders(meeting, PUBLISHED)
         meeting.input_deadline = DEADLINE
-        services.plan_reminders(meeting, PUBLISHED)
+        planning.plan_reminders(meeting, PUBLISHED)
         db.session.commit()
         run_tick(at("2030-03-10T16:00"))
         assert len(recipients()) == 5
@@ -389,9 +408,9 @@ def test_one_day_before_keeps_the_wall_clock_time_across_dst(app):
 def test_hours_and_minutes_are_exact_across_dst(app):
     with app.app_context():
         moment = at("2027-10-31T01:30")  # 02.30 CET, just after the change
-        assert services.shift(moment, -120) == moment - timedelta(hours=2)
+        assert planning.shift(moment, -120) == moment - timedelta(hours=2)
         # 02.30 CEST the day before (00.30 UTC), then one exact hour earlier.
-        assert services.shift(moment, -DAY - 60) == at("2027-10-29T23:30")
+        assert planning.shift(moment, -DAY - 60) == at("2027-10-29T23:30")
 
 
 def test_statement_condition(app):
@@ -420,22 +439,47 @@ def test_outcomes_condition(app):
         assert recipients() == set()
 
 
-def test_publication_reminder_does_not_repeat_the_agenda_open_email(app):
+def test_agenda_open_goes_out_at_the_first_tick_after_publishing_exactly_once(app):
     ids = build(app, published=None, plan=False)
     with app.test_request_context():
         publish_meeting(db.session.get(Meeting, ids.meeting),
                         db.session.get(User, ids.delegate), now=PUBLISHED)
         db.session.commit()
+        assert recipients() == set()  # publishing only plans: the tick sends
+        first = run_tick(PUBLISHED + timedelta(minutes=1))
+        second = run_tick(PUBLISHED + timedelta(minutes=2))
+        everyone = emails(app, "delegate", "noord_chair", "zuid_chair", "anna", "bert",
+                          "carla", "dirk", ids=ids)
+        assert recipients() == everyone
+        assert first["reminders"] == 1 and first["sent"] == 7
+        assert second.get("reminders", 0) == 0 and second["sent"] == 0
+        messages = db.session.scalars(select(OutboxMessage)).all()
+        assert len(messages) == 7
+        assert {m.meeting_id for m in messages} == {ids.meeting}
+        assert {m.subject for m in messages} == {
+            "Geef uw inbreng: Taskforce Samen Organiseren, donderdag 14 maart 2030"}
+        assert all(m.status.value == "sent" for m in messages)
+        [row] = reminder(rule_id(ids, Anchor.PUBLICATION, 0), ids.meeting)
+        assert row.status == ReminderStatus.SENT and row.recipients == 7
+
+
+def test_agenda_open_rule_switched_off_sends_nothing(app):
+    ids = build(app, published=None, plan=False)
+    with app.test_request_context():
+        rules.toggle_rule(db.session.get(ReminderRule, rule_id(ids, Anchor.PUBLICATION, 0)))
+        publish_meeting(db.session.get(Meeting, ids.meeting),
+                        db.session.get(User, ids.delegate), now=PUBLISHED)
+        db.session.commit()
         run_tick(PUBLISHED + timedelta(minutes=1))
-        assert len(recipients("agenda_open")) == 7
-        assert recipients("reminder") == set()
+        assert recipients() == set()
+        assert reminder(rule_id(ids, Anchor.PUBLICATION, 0), ids.meeting) == []
 
 
 def test_preferences_off_and_unsubscribed(app):
     ids = build(app)
     with app.test_request_context():
-        services.set_preference(ids.anna, ids.body, PreferenceMode.OFF)
-        services.unsubscribe(ids.dirk, ids.body)
+        preferences.set_preference(ids.anna, ids.body, PreferenceMode.OFF)
+        preferences.unsubscribe(ids.dirk, ids.body)
         db.session.commit()
         run_tick(at("2030-03-06T16:00"))
         assert recipients() == emails(app, "delegate", "noord_chair", "zuid_chair", ids=ids)
@@ -446,7 +490,7 @@ def test_preferences_off_and_unsubscribed(app):
 def test_daily_digest_collects_the_days_reminders_into_one_message(app):
     ids = build(app)
     with app.test_request_context():
-        services.set_preference(ids.anna, ids.body, PreferenceMode.DIGEST)
+        preferences.set_preference(ids.anna, ids.body, PreferenceMode.DIGEST)
         db.session.commit()
         add_rule(ids, Audience.ALL, offset=-5 * DAY + 60)  # an hour after the -5 days one
         run_tick(at("2030-03-06T16:00"))
@@ -467,8 +511,6 @@ def test_daily_digest_collects_the_days_reminders_into_one_message(app):
 
 
 def test_insert_of_an_existing_key_is_a_no_op(app):
-    from consult.mail.services import queue_message_once
-
     with app.app_context():
         fields = dict(kind="test", recipient="a@example.org", subject="x", template="login_link",
                       context={"user": SimpleNamespace(name="A"), "link": "x", "minutes": 1})
@@ -476,8 +518,6 @@ def test_insert_of_an_existing_key_is_a_no_op(app):
         db.session.commit()
         assert queue_message_once(idempotency_key="k:1", **fields) is None
         # Also when the existence check is passed by (a concurrent producer's row):
-        from consult.mail.services import add_once, new_message
-
         assert add_once(new_message(idempotency_key="k:1", **fields)) is False
         db.session.commit()
         assert db.session.scalar(select(db.func.count(OutboxMessage.id))) == 1
@@ -501,4 +541,4 @@ def test_reminders_tick_command(app):
 ])
 def test_describe_offset(offset, text):
     rule = ReminderRule(anchor=Anchor.DEADLINE, offset_minutes=offset)
-    assert services.describe_offset(rule) == text
+    assert rules.describe_offset(rule) == text

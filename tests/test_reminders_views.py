@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from consult.extensions import db
 from consult.mail.models import OutboxMessage, OutboxStatus
-from consult.reminders import services
+from consult.meetings.models import Body, Meeting
+from consult.reminders import planning, preferences
 from consult.reminders.models import (
+    Anchor,
     Audience,
     PreferenceMode,
     Reminder,
@@ -31,7 +33,7 @@ def test_a_550_is_failed_and_visible_in_the_overview_and_can_be_resent(
         from consult.accounts.models import User
 
         # The users fixture's delegate manages this body too.
-        body = db.session.get(services.Body, ids.body)
+        body = db.session.get(Body, ids.body)
         body.delegates.append(db.session.get(User, users["delegate"]))
         db.session.commit()
     smtp_server.answers = ["550 5.1.1 Mailbox onbekend"]
@@ -85,7 +87,7 @@ def test_rules_can_be_added_edited_switched_off_and_deleted(app, client, auth, w
         assert (rule.offset_minutes, rule.audience) == (120, Audience.CONTRIBUTORS)
         # Re-planned for the published meeting of the body at once.
         row = db.session.scalar(select(Reminder).where(Reminder.rule_id == rule.id))
-        meeting = db.session.get(services.Meeting, world["meeting"])
+        meeting = db.session.get(Meeting, world["meeting"])
         assert row.due_at == meeting.ends_at + timedelta(hours=2)
         rule_id = rule.id
     assert client.post(f"/herinneringsregels/{rule_id}", data={
@@ -115,12 +117,12 @@ def test_the_form_shows_an_existing_offset(app, client, auth, world):
 
 def unsubscribe_url(app, user_id, body_id) -> str:
     with app.test_request_context():
-        return f"/afmelden/{services.unsubscribe_token(user_id, body_id)}"
+        return f"/afmelden/{preferences.unsubscribe_token(user_id, body_id)}"
 
 
 def preference_mode(app, user_id, body_id):
     with app.app_context():
-        return services.effective_mode(services.preference(user_id, body_id))
+        return preferences.effective_mode(preferences.preference(user_id, body_id))
 
 
 def test_unsubscribe_get_confirms_and_post_without_session_unsubscribes(app, client, world):
@@ -145,7 +147,7 @@ def test_a_forged_token_is_refused(app, client, world, tamper):
 
     url = unsubscribe_url(app, world["member"], world["body"])
     if tamper == "forged":
-        token = URLSafeSerializer("wrong-key", salt=services.UNSUBSCRIBE_SALT).dumps(
+        token = URLSafeSerializer("wrong-key", salt=preferences.UNSUBSCRIBE_SALT).dumps(
             [world["member"], world["body"]])
         url = f"/afmelden/{token}"
     elif tamper == "other_body":
@@ -185,10 +187,47 @@ def test_meeting_page_links_managers_to_the_overview(app, client, auth, world):
 
 def test_overview_lists_planned_reminders(app, client, auth, world):
     with app.test_request_context():
-        meeting = db.session.get(services.Meeting, world["meeting"])
-        services.plan_reminders(meeting)
+        meeting = db.session.get(Meeting, world["meeting"])
+        planning.plan_reminders(meeting)
         db.session.commit()
     auth.login("admin")
     page = client.get(f"/vergaderingen/{world['meeting']}/herinneringen").get_data(as_text=True)
     assert "gepland" in page
     assert "1 dag voor de deadline voor inbreng" in page
+
+
+def agenda_open_rule(app, body_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(select(ReminderRule.id).where(
+            ReminderRule.body_id == body_id, ReminderRule.anchor == Anchor.PUBLICATION,
+            ReminderRule.offset_minutes == 0))
+
+
+def test_agenda_open_is_a_rule_and_its_mail_is_in_the_meeting_overview(
+        app, client, auth, world):
+    auth.login("delegate")
+    page = client.get(f"/overleggen/{world['body']}/herinneringen").get_data(as_text=True)
+    assert "Bij de publicatie" in page and "Geef uw inbreng: {vergadering}" in page
+    assert client.post(f"/vergaderingen/{world['draft']}/publiceren").status_code == 303
+    with app.test_request_context():
+        assert db.session.scalar(select(db.func.count(OutboxMessage.id)).where(
+            OutboxMessage.meeting_id == world["draft"])) == 0  # sent by the tick
+        run_tick()
+        messages = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.meeting_id == world["draft"])).all()
+        assert messages and all(m.subject.startswith("Geef uw inbreng: ") for m in messages)
+    overview = client.get(f"/vergaderingen/{world['draft']}/herinneringen"
+                          ).get_data(as_text=True)
+    assert messages[0].recipient in overview and "verstuurd" in overview
+
+
+def test_agenda_open_switched_off_in_the_rules_page_sends_nothing(app, client, auth, world):
+    auth.login("delegate")
+    rule_id = agenda_open_rule(app, world["body"])
+    assert client.post(f"/herinneringsregels/{rule_id}/aan-uit").status_code == 303
+    assert client.post(f"/vergaderingen/{world['draft']}/publiceren").status_code == 303
+    with app.test_request_context():
+        run_tick()
+        assert db.session.scalar(select(db.func.count(OutboxMessage.id)).where(
+            OutboxMessage.meeting_id == world["draft"])) == 0
+        assert db.session.get(ReminderRule, rule_id).active is False

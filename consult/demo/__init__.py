@@ -9,6 +9,7 @@ from consult.accounts.models import User
 from consult.accounts.services import hash_password
 from consult.extensions import db
 from consult.meetings.models import Body, Frequency
+from consult.meetings.signals import body_created
 
 DEMO_PASSWORD = "demo"  # accepted only when CONSULT_DEMO is on
 DEMO_BODIES = [
@@ -31,7 +32,10 @@ def load_demo_data() -> dict[str, int]:
     created_bodies = 0
     for name, short_name, frequency in DEMO_BODIES:
         if db.session.scalar(select(Body).where(Body.name == name)) is None:
-            db.session.add(Body(name=name, short_name=short_name, frequency=frequency))
+            body = Body(name=name, short_name=short_name, frequency=frequency)
+            db.session.add(body)
+            db.session.flush()
+            body_created.send(body)  # the default reminder rules
             created_bodies += 1
     db.session.flush()
     from consult.demo.meetings import load_demo_meetings

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from consult.accounts.models import User
 from consult.database import utcnow
 from consult.extensions import db
-from consult.mail.services import queue_messages_once
+from consult.meetings import signals
 from consult.meetings.agenda_import import ProposedAgenda
 from consult.meetings.models import (
     AgendaItem,
@@ -105,7 +105,7 @@ def reschedule_meeting(meeting: Meeting, by: User, *, starts_at: datetime, ends_
             setattr(meeting, field, new)
             changed.append(field)
     if changed:
-        plan_meeting_reminders(meeting)
+        signals.meeting_rescheduled.send(meeting, now=utcnow())
     return changed
 
 
@@ -114,8 +114,9 @@ def meeting_url(meeting: Meeting) -> str:
 
 
 def publish_meeting(meeting: Meeting, by: User, now: datetime | None = None) -> int:
-    """Open the meeting for input and queue one "agenda open" message per member of the
-    constituency. Returns the number of messages queued."""
+    """Open the meeting for input. Its reminders are planned on meeting_published; the
+    "agenda open" rule among them mails the constituency at the next scheduler tick.
+    Returns the number of members asked for input."""
     now = now or utcnow()
     if meeting.published_at is not None:
         raise MeetingRuleError("Deze vergadering is al gepubliceerd.")
@@ -127,29 +128,9 @@ def publish_meeting(meeting: Meeting, by: User, now: datetime | None = None) -> 
         raise MeetingRuleError("De deadline voor inbreng is al voorbij. Verplaats eerst de deadline.")
     meeting.published_at = now
     record_change(meeting, by, "gepubliceerd")
-    recipients = db.session.scalars(constituency_query(meeting.body)).all()
-    asked = [item for item in meeting.items if item.open_for_input]
-    title = meeting_title(meeting)
-    # One multi-row insert for the whole constituency, as for a reminder to everyone.
-    queue_messages_once([dict(
-        kind="agenda_open",
-        recipient=user.email,
-        user_id=user.id,
-        subject=f"Geef uw inbreng: {title}",
-        template="agenda_open",
-        context={"user": user, "meeting": meeting, "items": asked, "title": title,
-                 "url": meeting_url(meeting)},
-        idempotency_key=f"agenda_open:{meeting.id}:{user.id}",
-    ) for user in recipients])
-    plan_meeting_reminders(meeting, now)
-    return len(recipients)
-
-
-def plan_meeting_reminders(meeting: Meeting, now: datetime | None = None) -> None:
-    """Publishing, rescheduling and cancelling (re)plan the meeting's reminders."""
-    from consult.reminders.services import plan_reminders
-
-    plan_reminders(meeting, now)
+    signals.meeting_published.send(meeting, now=now)
+    return db.session.scalar(select(func.count()).select_from(
+        constituency_query(meeting.body).order_by(None).subquery()))
 
 
 def cancel_meeting(meeting: Meeting, by: User, reason: str) -> None:
@@ -158,7 +139,7 @@ def cancel_meeting(meeting: Meeting, by: User, reason: str) -> None:
     meeting.cancelled_at = utcnow()
     meeting.cancel_reason = reason
     record_change(meeting, by, "geannuleerd", note=reason)
-    plan_meeting_reminders(meeting)
+    signals.meeting_cancelled.send(meeting, now=meeting.cancelled_at)
 
 
 # --- agenda items ---------------------------------------------------------------

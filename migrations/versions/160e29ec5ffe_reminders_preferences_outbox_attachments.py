@@ -112,7 +112,7 @@ def seed_default_rules():
     """Existing bodies get the default reminder rules (new ones get them on creation)."""
     from datetime import UTC, datetime
 
-    from consult.reminders.services import DEFAULT_RULES
+    from consult.reminders.rules import DEFAULT_RULES
 
     connection = op.get_bind()
     rule = sa.table('reminder_rule', sa.column('body_id', sa.Integer), sa.column('anchor', sa.String),

@@ -482,7 +482,7 @@ def b3_fanout(backend: Backend, ids: dict) -> dict:
     from consult.mail.models import OutboxMessage, OutboxStatus
     from consult.meetings.models import Meeting
     from consult.reminders.models import Anchor, Audience, Reminder, ReminderRule, ReminderStatus
-    from consult.reminders.services import due_time
+    from consult.reminders.planning import due_time
 
     app = backend.app()
     with app.app_context():

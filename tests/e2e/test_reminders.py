@@ -9,7 +9,7 @@ from consult.accounts.models import User
 from consult.extensions import db
 from consult.mail.models import OutboxMessage, OutboxStatus
 from consult.meetings.models import Meeting
-from consult.reminders import services
+from consult.reminders import planning, preferences
 from consult.reminders.models import PreferenceMode
 from tests.e2e.conftest import login_with_password
 
@@ -31,7 +31,7 @@ def test_reminder_pages_are_accessible(app, live_server, page, check_a11y, world
                                        delegate_email):
     with app.test_request_context():
         meeting = db.session.get(Meeting, world["meeting"])
-        services.plan_reminders(meeting)
+        planning.plan_reminders(meeting)
         db.session.add(OutboxMessage(
             idempotency_key="reminder:test", kind="reminder", recipient="lid@example.org",
             subject="Herinnering", body_text="x", meeting_id=meeting.id, attempts=1,
@@ -72,14 +72,14 @@ def test_reminder_pages_are_accessible(app, live_server, page, check_a11y, world
 def test_unsubscribe_page_is_accessible_and_works_without_a_session(
         app, live_server, page, check_a11y, world):
     with app.test_request_context():
-        token = services.unsubscribe_token(world["member"], world["body"])
+        token = preferences.unsubscribe_token(world["member"], world["body"])
     page.goto(f"{live_server}/afmelden/{token}")
     check_a11y(page, "unsubscribe confirmation")
     page.get_by_role("button", name="Afmelden voor herinneringen").click()
     assert "U bent afgemeld" in page.content()
     check_a11y(page, "unsubscribed")
     with app.app_context():
-        pref = services.preference(world["member"], world["body"])
-        assert services.effective_mode(pref) == PreferenceMode.OFF
+        pref = preferences.preference(world["member"], world["body"])
+        assert preferences.effective_mode(pref) == PreferenceMode.OFF
     page.goto(f"{live_server}/afmelden/{token}x")
     check_a11y(page, "invalid unsubscribe link")

@@ -1,0 +1,109 @@
+"""Building messages: an outbox row's columns rendered from its templates, and the MIME
+message delivered for a row."""
+
+import json
+import secrets
+from email import encoders
+from email.charset import QP, Charset
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formatdate, make_msgid
+
+from flask import current_app, render_template
+
+from consult.mail.models import OutboxAttachment, OutboxMessage
+
+
+def message_row(
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    template: str,
+    context: dict,
+    user_id: int | None = None,
+    idempotency_key: str | None = None,
+    meeting_id: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict:
+    """The columns of a pending outbox row, with templates/emails/<template>.txt and
+    .html rendered. Every message about a meeting knows it (the meeting's mail overview
+    lists its rows by meeting_id): without an explicit `meeting_id`, that of the meeting
+    or agenda item in the context is taken."""
+    if meeting_id is None:
+        meeting_id = meeting_in(context)
+    return dict(
+        kind=kind,
+        recipient=recipient,
+        user_id=user_id,
+        subject=subject,
+        body_text=render_template(f"emails/{template}.txt", **context),
+        body_html=render_template(f"emails/{template}.html", subject=subject, **context),
+        idempotency_key=idempotency_key or f"{kind}:{secrets.token_hex(16)}",
+        meeting_id=meeting_id,
+        headers=json.dumps(headers) if headers else "",
+    )
+
+
+def meeting_in(context: dict) -> int | None:
+    if context.get("meeting") is not None:
+        return context["meeting"].id
+    item = context.get("item")
+    return getattr(item, "meeting_id", None)
+
+
+def new_message(*, attachments: list[tuple[str, str, bytes]] = (), **fields) -> OutboxMessage:
+    """A pending outbox row (not yet added to the session), see message_row.
+    `attachments` are (filename, content type, data)."""
+    return OutboxMessage(
+        **message_row(**fields),
+        attachments=[OutboxAttachment(filename=name, content_type=content_type, data=data)
+                     for name, content_type, data in attachments],
+    )
+
+
+# Quoted-printable keeps the text of a message readable in its source (and in .eml files).
+UTF8_QP = Charset("utf-8")
+UTF8_QP.body_encoding = QP
+
+
+def build_email(message: OutboxMessage) -> Message:
+    """The MIME message. Built with the classic (compat32) classes, with our own random
+    boundaries: EmailMessage parses every header it is given, and the generator scans
+    the whole text for a boundary it could use, which together made a reminder to 10,000
+    members take minutes."""
+    body = MIMEText(message.body_text, "plain", UTF8_QP)
+    if message.body_html:
+        body = multipart("alternative", body, MIMEText(message.body_html, "html", UTF8_QP))
+    email = body
+    if message.attachments:
+        files = []
+        for attachment in message.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            part = MIMEBase(maintype, subtype)
+            if maintype == "text":  # .ics and other text files are UTF-8
+                part.set_param("charset", "utf-8")
+            part.set_payload(attachment.data)
+            encoders.encode_base64(part)
+            part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
+            files.append(part)
+        email = multipart("mixed", body, *files)
+    email["From"] = current_app.config["MAIL_FROM"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = make_msgid(idstring=str(message.id), domain="consult")
+    for name, value in json.loads(message.headers or "{}").items():
+        email[name] = value
+    return email
+
+
+def multipart(subtype: str, *parts: Message) -> MIMEMultipart:
+    for part in parts:
+        del part["MIME-Version"]  # belongs in the top-level header only
+    # "=_" never occurs in quoted-printable or base64 text: no need to scan it.
+    return MIMEMultipart(subtype, boundary=f"=_consult_{secrets.token_hex(16)}",
+                         _subparts=parts)
+

@@ -1,0 +1,71 @@
+"""The daily digest: the reminders collected for members who chose one overview a day,
+sent as one message per member per day once the digest hour has passed."""
+
+from datetime import UTC, date, datetime, time
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from consult.accounts.models import User
+from consult.database import utcnow
+from consult.extensions import db
+from consult.mail.services import message_exists, queue_message_once
+from consult.pages import external_url, format_date
+from consult.reminders.models import DigestEntry
+from consult.reminders.planning import zone
+
+
+def digest_cutoff(now: datetime) -> tuple[date, datetime] | None:
+    """Today's digest moment (e.g. 07.00 local), once it has passed."""
+    local = now.astimezone(zone())
+    cutoff = datetime.combine(local.date(), time(current_app.config["REMINDER_DIGEST_HOUR"]),
+                              tzinfo=zone())
+    return (local.date(), cutoff.astimezone(UTC)) if local >= cutoff else None
+
+
+def send_digests(now: datetime | None = None) -> int:
+    """One message per member per day with the reminders collected for the digest
+    before today's digest moment. Key digest:<user>:<date>."""
+    now = now or utcnow()
+    moment = digest_cutoff(now)
+    if moment is None:
+        return 0
+    day, cutoff = moment
+    user_ids = list(db.session.scalars(select(DigestEntry.user_id).distinct().where(
+        DigestEntry.digest_key.is_(None), DigestEntry.created_at <= cutoff)))
+    db.session.commit()
+    sent = 0
+    for user_id in user_ids:
+        if send_digest(user_id, f"digest:{user_id}:{day.isoformat()}", cutoff, now):
+            db.session.commit()
+            sent += 1
+        else:
+            db.session.rollback()
+    return sent
+
+
+def send_digest(user_id: int, key: str, cutoff: datetime, now: datetime) -> bool:
+    """Take the member's entries under `key` and queue the digest; False (roll back)
+    when today's went out already or another process took the entries."""
+    if message_exists(key):  # today's went out; the rest waits for tomorrow
+        return False
+    taken = db.session.execute(
+        update(DigestEntry)
+        .where(DigestEntry.user_id == user_id, DigestEntry.digest_key.is_(None),
+               DigestEntry.created_at <= cutoff)
+        .values(digest_key=key).execution_options(synchronize_session=False)).rowcount
+    if not taken:  # another process took them
+        return False
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        db.session.commit()  # taken, never sent: the member left
+        return False
+    entries = list(db.session.scalars(select(DigestEntry).where(
+        DigestEntry.digest_key == key).order_by(DigestEntry.created_at, DigestEntry.id)))
+    return queue_message_once(
+        idempotency_key=key, kind="reminder_digest", recipient=user.email,
+        user_id=user.id, subject=f"Uw herinneringen van {format_date(now)}",
+        template="reminder_digest",
+        context={"user": user, "entries": entries,
+                 "preferences_url": external_url("accounts.account") + "#herinneringen-kop"},
+    ) is not None
