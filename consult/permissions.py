@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import Role, User
+from consult.comments.models import Comment
 from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings.models import (
@@ -30,6 +31,7 @@ from consult.meetings.models import (
     body_region,
 )
 from consult.meetings.status import MeetingStatus, meeting_status
+from consult.statements.models import Statement, StatementRevision
 
 # --- roles ------------------------------------------------------------------------
 
@@ -248,6 +250,7 @@ PERMISSIONS = {
     "asked_for_input": is_asked_for_input,
     "asked_for_meeting": is_asked_for_meeting,
     "comment": can_comment,
+    "own_comment": owns_comment,
     "change_comment": can_change_comment,
     "enter_on_behalf": can_enter_on_behalf,
     "see_all_input": can_see_all_input,
@@ -355,3 +358,29 @@ def member_for(action: str, member_id: int) -> User:
     member = db.get_or_404(User, member_id)
     _allow(action, member)
     return member
+
+
+def comment_for(action: str, comment_id: int) -> Comment:
+    """A live comment (404 once withdrawn), for `action`: "own_comment" and
+    "change_comment" are checked on the comment, the rest on its item."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.withdrawn_at is not None:
+        abort(404)
+    if action in ("own_comment", "change_comment"):
+        item_for("view_meeting", comment.item_id)
+        _allow(action, comment)
+    else:
+        item_for(action, comment.item_id)
+    return comment
+
+
+def revision_for(action: str, revision_id: int) -> StatementRevision:
+    """A statement revision, for `action` on the statement's item."""
+    row = db.session.execute(
+        select(StatementRevision, Statement.item_id)
+        .join(Statement, Statement.id == StatementRevision.statement_id)
+        .where(StatementRevision.id == revision_id)).first()
+    if row is None:
+        abort(404)
+    item_for(action, row.item_id)
+    return row.StatementRevision
