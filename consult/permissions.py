@@ -31,7 +31,7 @@ from consult.meetings.models import (
     body_region,
 )
 from consult.meetings.status import MeetingStatus, meeting_status
-from consult.statements.models import Statement, StatementRevision
+from consult.statements.models import StatementRevision
 
 # --- roles ------------------------------------------------------------------------
 
@@ -376,11 +376,6 @@ def comment_for(action: str, comment_id: int) -> Comment:
 
 def revision_for(action: str, revision_id: int) -> StatementRevision:
     """A statement revision, for `action` on the statement's item."""
-    row = db.session.execute(
-        select(StatementRevision, Statement.item_id)
-        .join(Statement, Statement.id == StatementRevision.statement_id)
-        .where(StatementRevision.id == revision_id)).first()
-    if row is None:
-        abort(404)
-    item_for(action, row.item_id)
-    return row.StatementRevision
+    revision = db.get_or_404(StatementRevision, revision_id)
+    item_for(action, revision.statement.item_id)
+    return revision
