@@ -366,11 +366,10 @@ def comment_for(action: str, comment_id: int) -> Comment:
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.withdrawn_at is not None:
         abort(404)
-    if action in ("own_comment", "change_comment"):
-        item_for("view_meeting", comment.item_id)
+    on_comment = action in ("own_comment", "change_comment")
+    item_for("view_meeting" if on_comment else action, comment.item_id)
+    if on_comment:
         _allow(action, comment)
-    else:
-        item_for(action, comment.item_id)
     return comment
 
 

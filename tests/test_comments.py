@@ -377,6 +377,29 @@ def test_participation_for_delegates_and_chairs(app, client, auth, world, users)
             OutboxMessage.kind == "nudge")) == 1
 
 
+def test_nudging_after_the_deadline_is_a_message_not_a_403(app, client, auth, world, users):
+    participation_page = f"/vergaderingen/{world['meeting']}/deelname"
+    for role in ("delegate", "chair"):  # while open: a button per member of the region
+        auth.login(role)
+        assert f"herinneren/{users['member']}" in client.get(participation_page).get_data(
+            as_text=True)
+    with app.app_context():
+        db.session.get(Meeting, world["meeting"]).input_deadline = utcnow() - timedelta(
+            seconds=1)
+        db.session.commit()
+    for role in ("delegate", "chair"):
+        auth.login(role)
+        response = client.post(f"/vergaderingen/{world['meeting']}/herinneren/"
+                               f"{users['member']}", follow_redirects=True)
+        assert response.status_code == 200
+        assert "De termijn voor inbreng is gesloten" in response.get_data(as_text=True)
+        page = client.get(participation_page).get_data(as_text=True)
+        assert "Herinner<span" not in page and "herinneren/" not in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.kind == "nudge")) == 0
+
+
 def test_participation_figures(app, world, users):
     with app.app_context():
         meeting = db.session.get(Meeting, world["meeting"])
