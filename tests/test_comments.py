@@ -321,6 +321,9 @@ def test_a_member_changes_the_input_a_delegate_entered_for_them(app, client, aut
     auth.login("member")
     assert "Per mail ontvangen" in client.get(f"/inbreng/{first}/bewerken").get_data(
         as_text=True)
+    # not on behalf of a region the member does not chair
+    assert client.post(f"/inbreng/{first}/bewerken", data={
+        **data, f"{prefix}-on_behalf": "region"}).status_code == 422
     assert client.post(f"/inbreng/{first}/bewerken", data=data).status_code == 303
     auth.login("chair")  # another member of the constituency
     assert client.get(f"/inbreng/{first}/bewerken").status_code == 403

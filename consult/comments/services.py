@@ -151,7 +151,9 @@ def edit_input(user: User, comment: Comment, *, kind: CommentKind, text: str,
         if owns_comment(user, comment) and comment.withdrawn_at is None:
             raise DeadlinePassed()
         raise InputError("U kunt deze inbreng niet meer wijzigen.")
-    if comment.entered_by_id is None:
+    # The author speaks for whom they may; what a delegate recorded as received stays.
+    recorded = comment.entered_by_id is not None and on_behalf == comment.on_behalf
+    if user.id == comment.author_id and not recorded:
         check_on_behalf(user, on_behalf)
     if (comment.kind, comment.text, comment.on_behalf) == (kind, text, on_behalf):
         return False
