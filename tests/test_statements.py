@@ -175,6 +175,16 @@ def test_a_save_that_loses_the_race_leaves_no_revision(app, world, users):
     assert [text for _, text, _ in revisions] == ["Een", "Twee"]
 
 
+def test_reading_the_workbench_stores_nothing(app, client, auth, world):
+    """A GET commits like any request below 400: opening the editor of an item nobody
+    wrote for yet must not create its statement."""
+    auth.login("delegate")
+    for page in ("werkruimte", "versies"):
+        assert client.get(f"/agendapunten/{world['item']}/{page}").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Statement.id))) == 0
+
+
 def test_autosave_keeps_a_draft_not_a_revision(app, client, auth, world):
     auth.login("delegate")
     response = save(client, world["item"], "Half af", autosave=True,

@@ -1,5 +1,6 @@
 """Member input: give, edit, withdraw, "geen inbreng", late input, input on behalf of
-others, who sees what, and who responded."""
+others, who sees what, and who responded. The participation overview and the
+personal reminders: comments/participation.py."""
 
 from collections import defaultdict
 from datetime import datetime

@@ -22,8 +22,8 @@ def workspace_context(meeting: Meeting) -> dict:
 
 def editor_context(item: AgendaItem, form=None, conflict=None, message=None) -> dict:
     """The statement editor: the current text, or this delegate's unsaved draft of it."""
-    statement = services.statement_for(item)
-    draft = services.draft_of(statement, current_user)
+    statement = services.statement_for(item, create=False)
+    draft = services.draft_of(statement, current_user) if statement.id else None
     if form is None:
         text = draft.text if draft else statement.text
         base = draft.base_revision_id if draft else statement.current_revision_id
@@ -54,8 +54,8 @@ def mark_context(item: AgendaItem, comment) -> dict:
 
 def revisions_context(item: AgendaItem, old_number: int | None,
                       new_number: int | None) -> dict:
-    statement = services.statement_for(item)
-    history = services.revisions(statement)
+    statement = services.statement_for(item, create=False)
+    history = services.revisions(statement) if statement.id else []
     old, new, diff = services.compared(history, old_number, new_number)
     return {"item": item, "statement": statement, "history": history, "old": old,
             "new": new, "diff": diff, "editable": services.statements_editable(item.meeting),

@@ -1,5 +1,6 @@
 """Consolidation: marks on input, statements with append-only revisions, conflicts
-between two delegates, outcomes, and the terugkoppeling to contributors."""
+between two delegates, the workbench's queries, and what became of a member's input.
+Outcomes and the terugkoppeling: statements/outcomes.py."""
 
 import difflib
 import re
@@ -75,12 +76,15 @@ def mark_comment(delegate: User, comment: Comment, mark: Mark | None, reason: st
 
 # --- statements -------------------------------------------------------------------
 
-def statement_for(item: AgendaItem) -> Statement:
+def statement_for(item: AgendaItem, create: bool = True) -> Statement:
+    """The item's statement; created on first use, or (`create=False`, for pages that
+    only read) an empty one that is not stored."""
     statement = db.session.scalar(select(Statement).where(Statement.item_id == item.id))
     if statement is None:
-        statement = Statement(item=item)
-        db.session.add(statement)
-        db.session.flush()
+        statement = Statement(item=item, status=StatementStatus.DRAFT)
+        if create:
+            db.session.add(statement)
+            db.session.flush()
     return statement
 
 
