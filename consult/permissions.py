@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import Role, User
+from consult.comments.models import Comment
 from consult.database import utcnow
 from consult.exports.models import ExportJob
 from consult.extensions import db
@@ -32,6 +33,7 @@ from consult.meetings.models import (
 )
 from consult.meetings.status import MeetingStatus, meeting_status
 from consult.reminders.models import ReminderRule
+from consult.statements.models import StatementRevision
 
 # --- roles ------------------------------------------------------------------------
 
@@ -250,6 +252,7 @@ PERMISSIONS = {
     "asked_for_input": is_asked_for_input,
     "asked_for_meeting": is_asked_for_meeting,
     "comment": can_comment,
+    "own_comment": owns_comment,
     "change_comment": can_change_comment,
     "enter_on_behalf": can_enter_on_behalf,
     "see_all_input": can_see_all_input,
@@ -371,3 +374,23 @@ def member_for(action: str, member_id: int) -> User:
     member = db.get_or_404(User, member_id)
     _allow(action, member)
     return member
+
+
+def comment_for(action: str, comment_id: int) -> Comment:
+    """A live comment (404 once withdrawn), for `action`: "own_comment" and
+    "change_comment" are checked on the comment, the rest on its item."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.withdrawn_at is not None:
+        abort(404)
+    on_comment = action in ("own_comment", "change_comment")
+    item_for("view_meeting" if on_comment else action, comment.item_id)
+    if on_comment:
+        _allow(action, comment)
+    return comment
+
+
+def revision_for(action: str, revision_id: int) -> StatementRevision:
+    """A statement revision, for `action` on the statement's item."""
+    revision = db.get_or_404(StatementRevision, revision_id)
+    item_for(action, revision.statement.item_id)
+    return revision

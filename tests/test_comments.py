@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult.accounts.models import Organisation, User
-from consult.comments import services
+from consult.comments import participation, services
 from consult.comments.models import Comment, CommentEvent, CommentKind, NoInput
 from consult.database import utcnow
 from consult.extensions import db
@@ -299,6 +299,58 @@ def test_delegate_records_input_on_behalf_of_a_member(app, client, auth, world):
     assert "vastgelegd door Mirjam Kok, per e-mail" in html
 
 
+def enter_for_member(app, client, world, text):
+    """The delegate records input received by mail for the member ("namens")."""
+    response = client.post(f"/agendapunten/{world['item']}/namens", data={
+        "author_id": world["member"], "on_behalf": "self", "organisation": "IMG",
+        "received_via": "per e-mail", "kind": "inbreng", "text": text})
+    assert response.status_code == 303
+    return next(c.id for c in comments_of(app, world["item"]) if c.text == text)
+
+
+def test_a_member_changes_the_input_a_delegate_entered_for_them(app, client, auth, world):
+    """The "namens" bug: the member whose input a delegate entered got 409 ("De deadline
+    is verstreken") days before the deadline. The author and the delegate who entered it
+    may change it until the deadline; others may not; after the deadline: 409."""
+    auth.login("delegate")
+    first = enter_for_member(app, client, world, "Per mail ontvangen")
+    second = enter_for_member(app, client, world, "Ook per mail")
+    prefix = f"i{world['item']}"
+    data = {f"{prefix}-kind": "zorg", f"{prefix}-text": "Door Anouk gewijzigd",
+            f"{prefix}-on_behalf": "self"}
+    auth.login("member")
+    assert "Per mail ontvangen" in client.get(f"/inbreng/{first}/bewerken").get_data(
+        as_text=True)
+    # not on behalf of a region the member does not chair
+    assert client.post(f"/inbreng/{first}/bewerken", data={
+        **data, f"{prefix}-on_behalf": "region"}).status_code == 422
+    assert client.post(f"/inbreng/{first}/bewerken", data=data).status_code == 303
+    auth.login("chair")  # another member of the constituency
+    assert client.get(f"/inbreng/{first}/bewerken").status_code == 403
+    assert client.post(f"/inbreng/{first}/bewerken", data=data).status_code == 403
+    assert client.post(f"/inbreng/{first}/intrekken").status_code == 403
+    auth.login("delegate")  # who entered it may correct it too
+    data[f"{prefix}-text"] = "Door Mirjam verbeterd"
+    assert client.post(f"/inbreng/{first}/bewerken", data=data).status_code == 303
+    auth.login("member")
+    assert client.post(f"/inbreng/{first}/intrekken").status_code == 303
+    with app.app_context():
+        comment = db.session.get(Comment, first)
+        assert comment.withdrawn_at is not None and comment.text == "Door Mirjam verbeterd"
+        assert [e.action for e in db.session.scalars(select(CommentEvent).where(
+            CommentEvent.comment_id == first).order_by(CommentEvent.id))] == [
+            "created", "edited", "edited", "withdrawn"]
+        db.session.get(Meeting, world["meeting"]).input_deadline = utcnow() - timedelta(
+            seconds=1)
+        db.session.commit()
+    assert client.get(f"/inbreng/{second}/bewerken").status_code == 409
+    assert client.post(f"/inbreng/{second}/bewerken", data=data).status_code == 409
+    assert client.post(f"/inbreng/{second}/intrekken").status_code == 409
+    auth.login("chair")
+    assert client.post(f"/inbreng/{second}/intrekken").status_code == 403
+    assert comments_of(app, world["item"])[1].withdrawn_at is None
+
+
 def test_participation_for_delegates_and_chairs(app, client, auth, world, users):
     with app.app_context():
         oost = make_user("member", name="Oost Lid", region="Oost")
@@ -328,6 +380,29 @@ def test_participation_for_delegates_and_chairs(app, client, auth, world, users)
             OutboxMessage.kind == "nudge")) == 1
 
 
+def test_nudging_after_the_deadline_is_a_message_not_a_403(app, client, auth, world, users):
+    participation_page = f"/vergaderingen/{world['meeting']}/deelname"
+    for role in ("delegate", "chair"):  # while open: a button per member of the region
+        auth.login(role)
+        assert f"herinneren/{users['member']}" in client.get(participation_page).get_data(
+            as_text=True)
+    with app.app_context():
+        db.session.get(Meeting, world["meeting"]).input_deadline = utcnow() - timedelta(
+            seconds=1)
+        db.session.commit()
+    for role in ("delegate", "chair"):
+        auth.login(role)
+        response = client.post(f"/vergaderingen/{world['meeting']}/herinneren/"
+                               f"{users['member']}", follow_redirects=True)
+        assert response.status_code == 200
+        assert "De termijn voor inbreng is gesloten" in response.get_data(as_text=True)
+        page = client.get(participation_page).get_data(as_text=True)
+        assert "Herinner<span" not in page and "herinneren/" not in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.kind == "nudge")) == 0
+
+
 def test_participation_figures(app, world, users):
     with app.app_context():
         meeting = db.session.get(Meeting, world["meeting"])
@@ -336,7 +411,7 @@ def test_participation_figures(app, world, users):
         db.session.add(NoInput(user_id=users["chair"], meeting_id=meeting.id,
                                item_id=second.id))
         db.session.commit()
-        overview = services.participation(meeting)
+        overview = participation.participation(meeting)
         assert overview.count(first.id, "input") == 1
         assert overview.count(second.id, "no_input") == 1
         assert overview.region_share("Noord", first.id) == (1, 2)

@@ -2,7 +2,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from consult.accounts.models import User
 from consult.comments.models import Comment, Mark
@@ -10,7 +10,7 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.meetings.models import AgendaItem, Meeting
-from consult.statements import services
+from consult.statements import outcomes, services
 from consult.statements.models import (
     Outcome,
     Statement,
@@ -153,6 +153,38 @@ def test_racing_saves_one_wins_and_nothing_is_lost(app, world, users):
         assert texts == {"Tekst 1", "Tekst 2"}
 
 
+def test_a_save_that_loses_the_race_leaves_no_revision(app, world, users):
+    """The pointer moved after this editor read it: the conflict's answer keeps the
+    request's writes (the author's draft), so the lost revision must not be among them."""
+    with app.app_context():
+        item = db.session.get(AgendaItem, world["item"])
+        author = db.session.get(User, users["delegate"])
+        statement = services.statement_for(item)
+        first = services.save_statement(statement, author, "Een", None)
+        second = services.save_statement(statement, author, "Twee", first.id)
+        db.session.commit()
+        assert statement.current_revision_id == second.id  # read: now in memory
+        db.session.execute(update(Statement).where(Statement.id == statement.id)
+                           .values(current_revision_id=first.id)
+                           .execution_options(synchronize_session=False))
+        with pytest.raises(services.StatementConflict):
+            services.save_statement(statement, author, "Drie", second.id)
+        services.keep_draft(statement, author, "Drie", second.id)
+        db.session.commit()
+    _, revisions = statement_of(app, world["item"])
+    assert [text for _, text, _ in revisions] == ["Een", "Twee"]
+
+
+def test_reading_the_workbench_stores_nothing(app, client, auth, world):
+    """A GET commits like any request below 400: opening the editor of an item nobody
+    wrote for yet must not create its statement."""
+    auth.login("delegate")
+    for page in ("werkruimte", "versies"):
+        assert client.get(f"/agendapunten/{world['item']}/{page}").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Statement.id))) == 0
+
+
 def test_autosave_keeps_a_draft_not_a_revision(app, client, auth, world):
     auth.login("delegate")
     response = save(client, world["item"], "Half af", autosave=True,
@@ -278,6 +310,18 @@ def test_outcomes_publish_and_terugkoppeling(app, client, auth, world, users):
     auth.login("member")
     page = client.get(f"/agendapunten/{ids[1]}").get_data(as_text=True)
     assert "Aangehouden" in page
+
+
+def test_outcomes_are_all_checked_before_one_is_written(app, world, users):
+    hold_meeting(app, world["meeting"])
+    with app.app_context():
+        meeting = db.session.get(Meeting, world["meeting"])
+        first, second, _ = meeting.items
+        too_long = "x" * (services.MAX_STATEMENT + 1)
+        with pytest.raises(services.ConsolidationError):
+            outcomes.record_outcomes(meeting, db.session.get(User, users["delegate"]),
+                                     {first.id: "Aangenomen", second.id: too_long})
+        assert not db.session.new
 
 
 def test_held_meetings_are_read_only(app, client, auth, world):

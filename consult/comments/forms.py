@@ -1,3 +1,4 @@
+from flask_login import current_user
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
@@ -5,7 +6,7 @@ from wtforms.validators import Length
 from consult.accounts.forms import DutchForm
 from consult.accounts.models import Organisation
 from consult.comments.models import CommentKind, OnBehalf
-from consult.comments.services import KIND_LABELS, MAX_TEXT
+from consult.comments.services import KIND_LABELS, MAX_TEXT, on_behalf_choices
 
 KIND_CHOICES = [SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
 
@@ -59,10 +60,6 @@ class NotificationForm(DutchForm):
 def comment_form(item, *, submitted: bool = False, **values) -> CommentForm:
     """The input form of one item, empty or (submitted) filled from the request. The
     prefix keeps field ids unique when the forms of many items share the meeting page."""
-    from flask_login import current_user
-
-    from consult.comments.services import on_behalf_choices
-
     prefix = f"i{item.id}"
     form = CommentForm(prefix=prefix) if submitted else CommentForm(
         formdata=None, prefix=prefix, **values)

@@ -1,23 +1,29 @@
 """Member input: give, edit, withdraw, "geen inbreng", late input, input on behalf of
-others, who sees what, and who responded."""
+others, who sees what, and who responded. The participation overview and the
+personal reminders: comments/participation.py."""
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from consult.accounts.models import Organisation, Region, User
+from consult.accounts.models import Organisation, User
 from consult.comments.models import Comment, CommentEvent, CommentKind, NoInput, OnBehalf
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.services import queue_message
-from consult.meetings.models import AgendaItem, Meeting
-from consult.meetings.services import constituency_query, meeting_title
+from consult.meetings.models import AgendaItem, Body, Meeting
 from consult.pages import external_url
-from consult.permissions import can_change_comment, can_see_all_input, is_asked_for_input
+from consult.permissions import (
+    can_change_comment,
+    can_manage_meetings,
+    can_see_all_input,
+    constituency_query,
+    is_asked_for_input,
+    owns_comment,
+)
 
 MAX_TEXT = 5000
 
@@ -130,16 +136,25 @@ def enter_on_behalf(delegate: User, item: AgendaItem, *, author: User, kind: Com
     return comment
 
 
+def on_behalf_authors(body: Body) -> list[tuple[int, str]]:
+    """Whom a delegate can enter input for: the body's constituency, as form choices."""
+    members = db.session.scalars(constituency_query(body)).all()
+    return [(m.id, f"{m.name} ({m.municipality or m.organisation.value})") for m in members]
+
+
 def edit_input(user: User, comment: Comment, *, kind: CommentKind, text: str,
                on_behalf: OnBehalf, now: datetime | None = None) -> bool:
     """Returns whether anything changed; a save that changes nothing records nothing."""
     now = now or utcnow()
     text = clean_text(text)
-    if now >= comment.item.meeting.input_deadline:
-        raise DeadlinePassed()
     if not can_change_comment(user, comment, now):
+        # Their own input, no longer changeable: the deadline passed (offer late input).
+        if owns_comment(user, comment) and comment.withdrawn_at is None:
+            raise DeadlinePassed()
         raise InputError("U kunt deze inbreng niet meer wijzigen.")
-    if comment.entered_by_id is None:
+    # The author speaks for whom they may; what a delegate recorded as received stays.
+    recorded = comment.entered_by_id is not None and on_behalf == comment.on_behalf
+    if user.id == comment.author_id and not recorded:
         check_on_behalf(user, on_behalf)
     if (comment.kind, comment.text, comment.on_behalf) == (kind, text, on_behalf):
         return False
@@ -203,8 +218,6 @@ def visible_comments(user: User, item: AgendaItem) -> list[Comment]:
         .order_by(Comment.created_at, Comment.id)
     )
     comments = db.session.scalars(query).all()
-    from consult.permissions import can_manage_meetings
-
     if can_manage_meetings(user, item.meeting.body):
         return list(comments)
     see_all = can_see_all_input(user, item.meeting)
@@ -286,111 +299,6 @@ def notify_contributors(comment: Comment) -> None:
         )
 
 
-# --- participation --------------------------------------------------------------
-
-RESPONSE_LABELS = {"input": "inbreng", "no_input": "geen inbreng", "none": "nog niets"}
-
-
-@dataclass
-class MemberResponse:
-    user: User
-    per_item: dict[int, str]  # item id -> "input" | "no_input" | "none"
-
-    @property
-    def overall(self) -> str:
-        states = set(self.per_item.values())
-        if "input" in states:
-            return "input"
-        if states and states <= {"no_input"}:
-            return "no_input"
-        return "none" if "none" in states or not states else "no_input"
-
-
-@dataclass
-class Participation:
-    items: list[AgendaItem]
-    members: list[MemberResponse]
-    regions: list[str] = field(default_factory=list)
-
-    def count(self, item_id: int, state: str) -> int:
-        return sum(1 for m in self.members if m.per_item.get(item_id) == state)
-
-    def region_share(self, region: str, item_id: int) -> tuple[int, int]:
-        """(responded, members) of a region on an item."""
-        members = [m for m in self.members if region_name(m.user) == region]
-        responded = sum(1 for m in members if m.per_item.get(item_id) != "none")
-        return responded, len(members)
-
-    def grouped(self) -> dict[str, dict[str, list[MemberResponse]]]:
-        """organisation -> region -> members."""
-        groups: dict[str, dict[str, list[MemberResponse]]] = defaultdict(lambda: defaultdict(list))
-        for member in self.members:
-            groups[member.user.organisation.value][region_name(member.user)].append(member)
-        return {org: dict(sorted(regions.items())) for org, regions in sorted(groups.items())}
-
-
-def region_name(user: User) -> str:
-    return user.region.name if user.region else "Geen regio"
-
-
-def participation(meeting: Meeting, region: Region | None = None) -> Participation:
-    """Who responded to what, for the constituency (or one region of it): four queries."""
-    items = [item for item in meeting.items if item.open_for_input]
-    item_ids = [item.id for item in items]
-    query = constituency_query(meeting.body).options(selectinload(User.region))
-    if region is not None:
-        query = query.where(User.region_id == region.id)
-    users = db.session.scalars(query).all()
-    user_ids = [user.id for user in users]
-    commented = set(db.session.execute(
-        select(Comment.author_id, Comment.item_id).where(
-            Comment.item_id.in_(item_ids), Comment.author_id.in_(user_ids),
-            Comment.withdrawn_at.is_(None))).all())
-    no_inputs = db.session.execute(
-        select(NoInput.user_id, NoInput.item_id).where(
-            NoInput.meeting_id == meeting.id, NoInput.user_id.in_(user_ids))).all()
-    whole = {user_id for user_id, item_id in no_inputs if item_id is None}
-    per_item_no = {(user_id, item_id) for user_id, item_id in no_inputs if item_id is not None}
-    members = []
-    for user in users:
-        states = {}
-        for item_id in item_ids:
-            if (user.id, item_id) in commented:
-                states[item_id] = "input"
-            elif user.id in whole or (user.id, item_id) in per_item_no:
-                states[item_id] = "no_input"
-            else:
-                states[item_id] = "none"
-        members.append(MemberResponse(user=user, per_item=states))
-    regions = sorted({region_name(user) for user in users})
-    return Participation(items=items, members=members, regions=regions)
-
-
-def nudge(chair: User, meeting: Meeting, member: User) -> bool:
-    """A regional chair reminds a member of their region; at most once per member per
-    meeting (the outbox key says so). Returns False when it was sent before."""
-    key = f"nudge:{meeting.id}:{member.id}"
-    from consult.mail.models import OutboxMessage
-
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
-        return False
-    title = meeting_title(meeting)
-    queue_message(
-        kind="nudge",
-        recipient=member.email,
-        user_id=member.id,
-        subject=f"Herinnering van uw regiovoorzitter: {title}",
-        template="nudge",
-        context={"user": member, "chair": chair, "meeting": meeting, "title": title,
-                 "url": external_url("meetings.meeting", meeting_id=meeting.id)},
-        idempotency_key=key,
-    )
-    return True
-
-
-def nudged_member_ids(meeting: Meeting) -> set[int]:
-    from consult.mail.models import OutboxMessage
-
-    keys = db.session.scalars(select(OutboxMessage.idempotency_key).where(
-        OutboxMessage.idempotency_key.like(f"nudge:{meeting.id}:%"))).all()
-    return {int(key.rsplit(":", 1)[1]) for key in keys}
+def set_notify_on_reply(user: User, notify: bool) -> None:
+    """The member's choice to hear by mail about new input where they gave input too."""
+    user.notify_on_reply = bool(notify)

@@ -5,22 +5,24 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from consult.accounts.models import Organisation, User
+from consult.comments import participation as participation_services
 from consult.comments import services
 from consult.comments.forms import NotificationForm, OnBehalfForm, comment_form
-from consult.comments.models import Comment, CommentKind, OnBehalf
+from consult.comments.models import CommentKind, OnBehalf
 from consult.extensions import db
 from consult.meetings.pages import inline_context, item_context
-from consult.meetings.services import MeetingStatus, constituency_query, meeting_status
-from consult.meetings.views import load_item, load_meeting
 from consult.pages import render_page, wants_fragment
 from consult.permissions import (
     can_change_comment,
-    can_manage_meetings,
-    can_view_participation,
-    is_asked_for_input,
+    can_nudge,
+    comment_for,
+    item_for,
+    meeting_for,
 )
 
 bp = Blueprint("comments", __name__)
+
+DEADLINE_PASSED = "De deadline is verstreken: deze inbreng kan niet meer worden gewijzigd."
 
 
 def answer(item, *, status=200, inline=False, **context):
@@ -46,23 +48,18 @@ def back_to(item, inline: bool, saved: bool = False):
 @bp.post("/agendapunten/<int:item_id>/inbreng")
 @login_required
 def give(item_id: int):
-    item = load_item(item_id)
+    item = item_for("asked_for_input", item_id)
     form = comment_form(item, submitted=True)
     inline = form.context.data == "meeting"
-    if not is_asked_for_input(current_user, item):
-        abort(403)
     try:
         services.give_input(current_user, item, kind=form.kind_value, text=form.text.data,
                             on_behalf=form.on_behalf_value)
     except services.DeadlinePassed as error:
-        db.session.rollback()
         return answer(item, status=409, inline=inline, form=form, error=str(error), late=True)
     except (services.InputError, ValueError) as error:
-        db.session.rollback()
         message = str(error) if isinstance(error, services.InputError) else \
             "Kies een soort en namens wie u inbreng geeft."
         return answer(item, status=422, inline=inline, form=form, error=message)
-    db.session.commit()
     if wants_fragment():
         return answer(item, inline=inline, saved=True)
     return back_to(item, inline, saved=True)
@@ -71,57 +68,43 @@ def give(item_id: int):
 @bp.post("/agendapunten/<int:item_id>/late-inbreng")
 @login_required
 def late(item_id: int):
-    item = load_item(item_id)
+    item = item_for("asked_for_input", item_id)
     form = comment_form(item, submitted=True)
-    if not is_asked_for_input(current_user, item):
-        abort(403)
     try:
         services.send_late_input(current_user, item, kind=form.kind_value, text=form.text.data,
                                  on_behalf=form.on_behalf_value)
     except (services.InputError, ValueError) as error:
-        db.session.rollback()
         return answer(item, status=422, form=form, error=str(error), late=True)
-    db.session.commit()
     if wants_fragment():
         return answer(item, saved=True)
     return back_to(item, inline=False, saved=True)
 
 
-def load_comment(comment_id: int) -> Comment:
-    comment = db.session.get(Comment, comment_id)
-    if comment is None or comment.withdrawn_at is not None:
-        abort(404)
-    load_item(comment.item_id)  # 403 when the meeting is not visible
-    return comment
+def edit_page(comment, form, status=200, error=None):
+    return render_page("comments/edit.html", status=status, form=form, comment=comment,
+                       item=comment.item, error=error, title="Inbreng wijzigen")
 
 
 @bp.route("/inbreng/<int:comment_id>/bewerken", methods=["GET", "POST"])
 @login_required
 def edit(comment_id: int):
-    comment = load_comment(comment_id)
+    """The author, or the delegate who entered it on the author's behalf ("namens"):
+    others get 403; after the deadline 409."""
+    comment = comment_for("own_comment", comment_id)
     item = comment.item
-    if comment.author_id != current_user.id and comment.entered_by_id != current_user.id:
-        abort(403)
     if not can_change_comment(current_user, comment):
-        return answer(item, status=409, error="De deadline is verstreken: deze inbreng kan niet "
-                      "meer worden gewijzigd.")
+        return answer(item, status=409, error=DEADLINE_PASSED)
     if request.method == "GET":
-        form = comment_form(item, kind=comment.kind.value, text=comment.text,
-                            on_behalf=comment.on_behalf.value)
-        return render_page("comments/edit.html", form=form, comment=comment, item=item,
-                           title="Inbreng wijzigen")
+        return edit_page(comment, comment_form(item, kind=comment.kind.value, text=comment.text,
+                                               on_behalf=comment.on_behalf.value))
     form = comment_form(item, submitted=True)
     try:
         services.edit_input(current_user, comment, kind=form.kind_value, text=form.text.data,
                             on_behalf=form.on_behalf_value)
     except services.DeadlinePassed as error:
-        db.session.rollback()
         return answer(item, status=409, form=form, error=str(error), late=True)
     except (services.InputError, ValueError) as error:
-        db.session.rollback()
-        return render_page("comments/edit.html", status=422, form=form, comment=comment,
-                           item=item, error=str(error), title="Inbreng wijzigen")
-    db.session.commit()
+        return edit_page(comment, form, status=422, error=str(error))
     if wants_fragment():
         return answer(item, saved=True)
     flash("Uw inbreng is gewijzigd.", "success")
@@ -131,15 +114,12 @@ def edit(comment_id: int):
 @bp.post("/inbreng/<int:comment_id>/intrekken")
 @login_required
 def withdraw(comment_id: int):
-    comment = load_comment(comment_id)
+    comment = comment_for("own_comment", comment_id)
     item = comment.item
     try:
         services.withdraw_input(current_user, comment)
     except services.InputError as error:
-        if comment.author_id != current_user.id and comment.entered_by_id != current_user.id:
-            abort(403)
         return answer(item, status=409, error=str(error))
-    db.session.commit()
     if wants_fragment():
         return answer(item)
     flash("Uw inbreng is ingetrokken.", "success")
@@ -149,20 +129,16 @@ def withdraw(comment_id: int):
 def toggle_no_input(item=None, meeting=None, undo=False):
     meeting = meeting or item.meeting
     inline = request.form.get("context") == "meeting"
-    if item is not None and not is_asked_for_input(current_user, item):
-        abort(403)
     try:
         if undo:
             services.undo_no_input(current_user, meeting, item)
         else:
             services.mark_no_input(current_user, meeting, item)
     except services.InputError as error:
-        db.session.rollback()
         if item is not None:
             return answer(item, status=409, inline=inline, error=str(error))
         flash(str(error), "error")
         return redirect(url_for("meetings.meeting", meeting_id=meeting.id), 303)
-    db.session.commit()
     if item is not None:
         if wants_fragment():
             return answer(item, inline=inline)
@@ -176,45 +152,34 @@ def toggle_no_input(item=None, meeting=None, undo=False):
 @bp.post("/agendapunten/<int:item_id>/geen-inbreng")
 @login_required
 def no_input_item(item_id: int):
-    return toggle_no_input(item=load_item(item_id))
+    return toggle_no_input(item=item_for("asked_for_input", item_id))
 
 
 @bp.post("/agendapunten/<int:item_id>/geen-inbreng/ongedaan")
 @login_required
 def undo_no_input_item(item_id: int):
-    return toggle_no_input(item=load_item(item_id), undo=True)
-
-
-def asked_meeting(meeting_id: int):
-    meeting = load_meeting(meeting_id)
-    if not any(is_asked_for_input(current_user, item) for item in meeting.items):
-        abort(403)
-    return meeting
+    return toggle_no_input(item=item_for("asked_for_input", item_id), undo=True)
 
 
 @bp.post("/vergaderingen/<int:meeting_id>/geen-inbreng")
 @login_required
 def no_input_meeting(meeting_id: int):
-    return toggle_no_input(meeting=asked_meeting(meeting_id))
+    return toggle_no_input(meeting=meeting_for("asked_for_meeting", meeting_id))
 
 
 @bp.post("/vergaderingen/<int:meeting_id>/geen-inbreng/ongedaan")
 @login_required
 def undo_no_input_meeting(meeting_id: int):
-    return toggle_no_input(meeting=asked_meeting(meeting_id), undo=True)
+    return toggle_no_input(meeting=meeting_for("asked_for_meeting", meeting_id), undo=True)
 
 
 @bp.route("/agendapunten/<int:item_id>/namens", methods=["GET", "POST"])
 @login_required
 def on_behalf(item_id: int):
     """A delegate records input received by email or phone."""
-    item = load_item(item_id)
-    if not can_manage_meetings(current_user, item.meeting.body) or not item.open_for_input:
-        abort(403)
+    item = item_for("enter_on_behalf", item_id)
     form = OnBehalfForm()
-    members = db.session.scalars(constituency_query(item.meeting.body)).all()
-    form.author_id.choices = [(m.id, f"{m.name} ({m.municipality or m.organisation.value})")
-                              for m in members]
+    form.author_id.choices = services.on_behalf_authors(item.meeting.body)
     error = None
     if form.validate_on_submit():
         author = db.session.get(User, form.author_id.data)
@@ -225,10 +190,8 @@ def on_behalf(item_id: int):
                 organisation=Organisation(form.organisation.data),
                 received_via=form.received_via.data)
         except services.InputError as problem:
-            db.session.rollback()
             error = str(problem)
         else:
-            db.session.commit()
             flash(f"De inbreng van {author.name} is vastgelegd.", "success")
             return back_to(item, inline=False)
     status = 422 if form.is_submitted() else 200
@@ -239,36 +202,26 @@ def on_behalf(item_id: int):
 @bp.get("/vergaderingen/<int:meeting_id>/deelname")
 @login_required
 def participation(meeting_id: int):
-    meeting = load_meeting(meeting_id)
-    if not can_view_participation(current_user, meeting):
-        abort(403)
-    manage = can_manage_meetings(current_user, meeting.body)
-    region = None if manage else current_user.chairs_region
-    overview = services.participation(meeting, region=region)
-    return render_page("comments/participation.html", meeting=meeting, overview=overview,
-                       region=region, manage=manage,
-                       nudged=services.nudged_member_ids(meeting),
-                       open=meeting_status(meeting) == MeetingStatus.OPEN,
-                       labels=services.RESPONSE_LABELS,
+    meeting = meeting_for("view_participation", meeting_id)
+    region = participation_services.region_for(current_user, meeting)
+    return render_page("comments/participation.html", meeting=meeting, region=region,
+                       overview=participation_services.participation(meeting, region=region),
+                       nudged=participation_services.nudged_member_ids(meeting),
+                       open=participation_services.nudges_open(meeting),
+                       labels=participation_services.RESPONSE_LABELS,
                        title=f"Deelname: {meeting.body.name}")
 
 
 @bp.post("/vergaderingen/<int:meeting_id>/herinneren/<int:member_id>")
 @login_required
 def nudge(meeting_id: int, member_id: int):
-    meeting = load_meeting(meeting_id)
-    member = db.session.get(User, member_id)
-    if member is None:
-        abort(404)
-    manage = can_manage_meetings(current_user, meeting.body)
-    own_region = (current_user.chairs_region_id is not None
-                  and member.region_id == current_user.chairs_region_id)
-    if not (manage or (can_view_participation(current_user, meeting) and own_region)):
-        abort(403)
-    if meeting_status(meeting) != MeetingStatus.OPEN:
+    meeting = meeting_for("view_participation", meeting_id)
+    member = db.get_or_404(User, member_id)
+    if not participation_services.nudges_open(meeting):
         flash("De termijn voor inbreng is gesloten; herinneren heeft geen zin meer.", "error")
-    elif services.nudge(current_user, meeting, member):
-        db.session.commit()
+    elif not can_nudge(current_user, meeting, member):
+        abort(403)
+    elif participation_services.nudge(current_user, meeting, member):
         flash(f"{member.name} krijgt een herinnering per e-mail.", "success")
     else:
         flash(f"{member.name} heeft voor deze vergadering al een herinnering gehad.", "info")
@@ -279,8 +232,6 @@ def nudge(meeting_id: int, member_id: int):
 @login_required
 def notifications():
     form = NotificationForm()
-    current_user.notify_on_reply = form.notify_on_reply.data
-    db.session.commit()
+    services.set_notify_on_reply(current_user, form.notify_on_reply.data)
     flash("Uw meldingsinstelling is opgeslagen.", "success")
     return redirect(url_for("accounts.account") + "#meldingen", 303)
-

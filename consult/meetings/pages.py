@@ -11,7 +11,12 @@ from consult.extensions import db
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.services import meeting_title
 from consult.meetings.status import MeetingStatus, meeting_status
-from consult.permissions import can_comment, can_manage_meetings, is_asked_for_input
+from consult.permissions import (
+    can_comment,
+    can_manage_meetings,
+    is_asked_for_input,
+    is_asked_for_meeting,
+)
 from consult.statements.models import Outcome, Statement, StatementStatus
 
 
@@ -27,7 +32,7 @@ def meeting_context(meeting: Meeting) -> dict:
         "mine": comments.my_comments(current_user.id, meeting.id),
         "no_input_whole": whole,
         "no_input_items": marked | ({item.id for item in meeting.items} if whole else set()),
-        "asked_any": any(is_asked_for_input(current_user, item) for item in meeting.items),
+        "asked_any": is_asked_for_meeting(current_user, meeting),
         "comment_form_for": comment_form,
         "form": None,
     }

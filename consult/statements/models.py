@@ -51,6 +51,7 @@ class StatementRevision(db.Model):
     note: Mapped[str] = mapped_column(String(200), default="")  # e.g. "hersteld uit versie 3"
 
     author: Mapped[User] = relationship()
+    statement: Mapped[Statement] = relationship(foreign_keys=[statement_id])
 
     __table_args__ = (UniqueConstraint("statement_id", "number"),)
 

@@ -1,5 +1,6 @@
 """Consolidation: marks on input, statements with append-only revisions, conflicts
-between two delegates, outcomes, and the terugkoppeling to contributors."""
+between two delegates, the workbench's queries, and what became of a member's input.
+Outcomes and the terugkoppeling: statements/outcomes.py."""
 
 import difflib
 import re
@@ -11,15 +12,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from consult.accounts.models import User
-from consult.comments.models import Comment, Mark
-from consult.comments.services import KIND_LABELS
+from consult.accounts.models import Organisation, Region, User
+from consult.comments.models import Comment, CommentKind, Mark
 from consult.database import utcnow
 from consult.extensions import db
-from consult.mail.services import queue_message
 from consult.meetings.models import AgendaItem, Meeting
-from consult.meetings.services import MeetingStatus, meeting_status, meeting_title, record_change
-from consult.pages import external_url
+from consult.meetings.status import MeetingStatus, meeting_status
 from consult.statements.models import (
     Outcome,
     Statement,
@@ -58,6 +56,9 @@ def outcomes_editable(meeting: Meeting, now: datetime | None = None) -> bool:
     return meeting_status(meeting, now) == MeetingStatus.HELD
 
 
+READ_ONLY = "De vergadering is begonnen: de inbreng is nu alleen nog te lezen."
+
+
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise ConsolidationError(message)
@@ -66,8 +67,7 @@ def require(condition: bool, message: str) -> None:
 # --- marks ----------------------------------------------------------------------
 
 def mark_comment(delegate: User, comment: Comment, mark: Mark | None, reason: str = "") -> None:
-    require(statements_editable(comment.item.meeting),
-            "De vergadering is begonnen: de inbreng is nu alleen nog te lezen.")
+    require(statements_editable(comment.item.meeting), READ_ONLY)
     comment.mark = mark
     comment.mark_reason = reason.strip()[:2000] if mark == Mark.NOT_USED else ""
     comment.marked_by_id = delegate.id if mark else None
@@ -76,12 +76,15 @@ def mark_comment(delegate: User, comment: Comment, mark: Mark | None, reason: st
 
 # --- statements -------------------------------------------------------------------
 
-def statement_for(item: AgendaItem) -> Statement:
+def statement_for(item: AgendaItem, create: bool = True) -> Statement:
+    """The item's statement; created on first use, or (`create=False`, for pages that
+    only read) an empty one that is not stored."""
     statement = db.session.scalar(select(Statement).where(Statement.item_id == item.id))
     if statement is None:
-        statement = Statement(item=item)
-        db.session.add(statement)
-        db.session.flush()
+        statement = Statement(item=item, status=StatementStatus.DRAFT)
+        if create:
+            db.session.add(statement)
+            db.session.flush()
     return statement
 
 
@@ -99,8 +102,7 @@ def save_statement(statement: Statement, author: User, text: str,
     editor started from: if another one was saved since, StatementConflict (the caller
     keeps the author's text as a draft). The pointer moves with a conditional update, so
     two saves racing on PostgreSQL or SQLite cannot both win."""
-    require(statements_editable(statement.item.meeting),
-            "De vergadering is begonnen: de inbreng is nu alleen nog te lezen.")
+    require(statements_editable(statement.item.meeting), READ_ONLY)
     require(statement.status == StatementStatus.DRAFT,
             "Deze inbreng is definitief. Heropen hem om hem te wijzigen.")
     text = clean_statement(text)
@@ -114,25 +116,43 @@ def save_statement(statement: Statement, author: User, text: str,
     revision = StatementRevision(statement_id=statement.id, number=number, text=text,
                                  author_id=author.id, note=note, created_at=utcnow())
     try:
+        # One savepoint: a save that loses the race leaves no revision behind, so the
+        # caller can keep the request's other writes (the author's draft).
         with db.session.begin_nested():
             db.session.add(revision)
-    except IntegrityError:  # the same number was just taken by another save
+            db.session.flush()
+            if not _move_current(statement, base_revision_id, revision.id):
+                raise _Overtaken()
+    except (IntegrityError, _Overtaken):  # the number or the pointer was just taken
         db.session.expire(statement)
         raise StatementConflict(statement, text) from None
-    moved = db.session.execute(
+    db.session.expire(statement, ["current_revision_id", "current_revision", "updated_at"])
+    discard_draft(statement, author)
+    return revision
+
+
+class _Overtaken(Exception):
+    """Another save moved the statement's pointer first."""
+
+
+def _move_current(statement: Statement, base_revision_id: int | None,
+                  revision_id: int) -> bool:
+    """Point the statement at the new revision, only if it still points at the base."""
+    return bool(db.session.execute(
         update(Statement)
         .where(Statement.id == statement.id,
                Statement.current_revision_id.is_(None) if base_revision_id is None
                else Statement.current_revision_id == base_revision_id)
-        .values(current_revision_id=revision.id, updated_at=utcnow())
+        .values(current_revision_id=revision_id, updated_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if not moved:
-        db.session.expire(statement)
-        raise StatementConflict(statement, text)
-    db.session.expire(statement, ["current_revision_id", "current_revision", "updated_at"])
-    discard_draft(statement, author)
-    return revision
+    ).rowcount)
+
+
+def autosave(statement: Statement, author: User, text: str,
+             base_revision_id: int | None) -> StatementDraft:
+    """The editor's autosave: a draft, while statements may still change."""
+    require(statements_editable(statement.item.meeting), READ_ONLY)
+    return keep_draft(statement, author, text, base_revision_id)
 
 
 def keep_draft(statement: Statement, author: User, text: str,
@@ -173,8 +193,7 @@ def restore_revision(statement: Statement, author: User,
 
 
 def set_status(statement: Statement, user: User, status: StatementStatus) -> None:
-    require(statements_editable(statement.item.meeting),
-            "De vergadering is begonnen: de inbreng is nu alleen nog te lezen.")
+    require(statements_editable(statement.item.meeting), READ_ONLY)
     if status == statement.status:
         return
     if status == StatementStatus.FINAL:
@@ -240,71 +259,72 @@ def meeting_progress(meeting: Meeting) -> list[ItemProgress]:
                          unmarked.get(item.id, 0)) for item in items]
 
 
-# --- outcomes and terugkoppeling --------------------------------------------------------
-
-def record_outcome(item: AgendaItem, user: User, text: str) -> None:
-    require(outcomes_editable(item.meeting),
-            "Uitkomsten legt u vast na de vergadering en vóór het publiceren.")
-    text = clean_statement(text)
-    outcome = db.session.scalar(select(Outcome).where(Outcome.item_id == item.id))
-    if not text:
-        if outcome is not None:
-            db.session.delete(outcome)
-        return
-    if outcome is None:
-        outcome = Outcome(item=item, text=text, recorded_by_id=user.id)
-        db.session.add(outcome)
-    elif outcome.text != text:
-        outcome.text, outcome.recorded_by_id, outcome.recorded_at = text, user.id, utcnow()
+def progress_summary(progress: list[ItemProgress]) -> tuple[int, int]:
+    """(items asking for input, of which the statement is final)."""
+    asked = [p for p in progress if p.item.open_for_input]
+    final = sum(1 for p in asked if p.statement and p.statement.status == StatementStatus.FINAL)
+    return len(asked), final
 
 
-def publish_outcomes(meeting: Meeting, user: User) -> int:
-    """Publish the outcomes and queue the terugkoppeling: one message per contributor
-    with, for each item they gave input on, their own input, the statement and the
-    outcome. Returns the number of messages."""
-    require(outcomes_editable(meeting), "Publiceren kan na de vergadering, één keer.")
-    meeting.outcomes_published_at = utcnow()
-    record_change(meeting, user, "uitkomsten gepubliceerd")
-    comments = db.session.scalars(
-        select(Comment).join(AgendaItem, AgendaItem.id == Comment.item_id)
-        .where(AgendaItem.meeting_id == meeting.id, Comment.withdrawn_at.is_(None))
-        .options(selectinload(Comment.author))
-        .order_by(AgendaItem.position, Comment.created_at)).all()
-    statements = {s.item_id: s for s in db.session.scalars(
-        select(Statement).join(AgendaItem, AgendaItem.id == Statement.item_id)
-        .where(AgendaItem.meeting_id == meeting.id)
-        .options(selectinload(Statement.current_revision)))}
-    outcomes = {o.item_id: o for o in db.session.scalars(
-        select(Outcome).join(AgendaItem, AgendaItem.id == Outcome.item_id)
-        .where(AgendaItem.meeting_id == meeting.id))}
-    per_author: dict[int, list[Comment]] = {}
-    for comment in comments:
-        per_author.setdefault(comment.author_id, []).append(comment)
-    title = meeting_title(meeting)
-    for author_comments in per_author.values():
-        author = author_comments[0].author
-        if not author.active:
-            continue
-        items: dict[int, dict] = {}
-        for comment in author_comments:
-            entry = items.setdefault(comment.item_id, {
-                "item": comment.item, "comments": [],
-                "statement": statements.get(comment.item_id),
-                "outcome": outcomes.get(comment.item_id)})
-            entry["comments"].append(comment)
-        queue_message(
-            kind="feedback",
-            recipient=author.email,
-            user_id=author.id,
-            subject=f"Wat er met uw inbreng is gedaan: {title}",
-            template="feedback",
-            context={"user": author, "meeting": meeting, "title": title,
-                     "items": list(items.values()), "kind_labels": KIND_LABELS,
-                     "url": external_url("meetings.meeting", meeting_id=meeting.id)},
-            idempotency_key=f"feedback:{meeting.id}:{author.id}",
-        )
-    return len(per_author)
+# --- the item's workbench ------------------------------------------------------------
 
+def filtered_comments(item: AgendaItem, *, kind: str | None = None,
+                      organisation: str | None = None, region_id: int | None = None,
+                      unmarked: bool = False) -> list[Comment]:
+    """The live input on an item, oldest first, with the workbench's filters; a filter
+    value that names nothing is ignored."""
+    query = (select(Comment).where(Comment.item_id == item.id, Comment.withdrawn_at.is_(None))
+             .join(User, User.id == Comment.author_id)
+             .options(selectinload(Comment.author).selectinload(User.region),
+                      selectinload(Comment.author).selectinload(User.chairs_region),
+                      selectinload(Comment.entered_by))
+             .order_by(Comment.created_at, Comment.id))
+    if kind in {k.value for k in CommentKind}:
+        query = query.where(Comment.kind == CommentKind(kind))
+    if organisation in {o.value for o in Organisation}:
+        query = query.where(User.organisation == Organisation(organisation))
+    if region_id:
+        query = query.where(User.region_id == region_id)
+    if unmarked:
+        query = query.where(Comment.mark.is_(None))
+    return list(db.session.scalars(query))
+
+
+def used_comments(item: AgendaItem) -> list[Comment]:
+    """The input marked "verwerkt", listed under the statement."""
+    return list(db.session.scalars(select(Comment).where(
+        Comment.item_id == item.id, Comment.withdrawn_at.is_(None), Comment.mark == Mark.USED)
+        .options(selectinload(Comment.author))))
+
+
+def regions() -> list[Region]:
+    """For the region filter."""
+    return list(db.session.scalars(select(Region).order_by(Region.name)))
+
+
+def neighbours(item: AgendaItem) -> tuple[AgendaItem | None, AgendaItem | None]:
+    """The previous and the next item asking for input: the delegate pages through them."""
+    asked = [i for i in item.meeting.items if i.asks_input]
+    index = asked.index(item)
+    return (asked[index - 1] if index > 0 else None,
+            asked[index + 1] if index + 1 < len(asked) else None)
+
+
+def compared(history: list[StatementRevision], old_number: int | None,
+             new_number: int | None) -> tuple:
+    """(old, new, word diff) of two revisions by number; the newest against the one
+    before it when either is missing. History is newest first."""
+    if not history:
+        return None, None, None
+    by_number = {r.number: r for r in history}
+    old, new = by_number.get(old_number), by_number.get(new_number)
+    if old is None or new is None:
+        new = history[0]
+        old = history[1] if len(history) > 1 else history[0]
+    return old, new, word_diff(old.text, new.text)
+
+
+# --- what happened to my input -----------------------------------------------------
 
 def my_input_results(user: User, limit: int = 10) -> list[dict]:
     """"Wat is er met mijn inbreng gedaan?": my input on items whose statement is final or

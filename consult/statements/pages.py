@@ -1,0 +1,73 @@
+"""Page contexts of the delegate's workbench: what the workspace, the item's workbench
+with its statement editor, the revisions and the outcomes pages show."""
+
+from flask_login import current_user
+
+from consult.accounts.models import Organisation
+from consult.comments.services import KIND_LABELS
+from consult.meetings.models import AgendaItem, Meeting
+from consult.meetings.status import MeetingStatus, meeting_status
+from consult.statements import outcomes, services
+from consult.statements.forms import MarkForm, StatementForm
+
+
+def workspace_context(meeting: Meeting) -> dict:
+    """Per meeting: the progress of every item asking for input."""
+    progress = services.meeting_progress(meeting)
+    asked, final = services.progress_summary(progress)
+    return {"meeting": meeting, "progress": progress, "asked": asked, "final": final,
+            "state": meeting_status(meeting), "MeetingStatus": MeetingStatus,
+            "title": f"Werkruimte: {meeting.body.name}"}
+
+
+def editor_context(item: AgendaItem, form=None, conflict=None, message=None) -> dict:
+    """The statement editor: the current text, or this delegate's unsaved draft of it."""
+    statement = services.statement_for(item, create=False)
+    draft = services.draft_of(statement, current_user) if statement.id else None
+    if form is None:
+        text = draft.text if draft else statement.text
+        base = draft.base_revision_id if draft else statement.current_revision_id
+        form = StatementForm(formdata=None, text=text, base_revision_id=base or "")
+    return {"item": item, "meeting": item.meeting, "statement": statement, "form": form,
+            "draft": draft, "conflict": conflict, "message": message,
+            "editable": services.statements_editable(item.meeting),
+            "used": services.used_comments(item)}
+
+
+def item_workspace_context(item: AgendaItem, filters) -> dict:
+    """All input on the item (filtered by `filters`, the query string) beside the editor."""
+    previous, following = services.neighbours(item)
+    comments = services.filtered_comments(
+        item, kind=filters.get("kind"), organisation=filters.get("organisation"),
+        region_id=filters.get("region", type=int), unmarked=bool(filters.get("unmarked")))
+    return {"comments": comments, "filters": filters, "kind_labels": KIND_LABELS,
+            "organisations": list(Organisation), "regions": services.regions(),
+            "previous": previous, "next": following, "mark_form": MarkForm(formdata=None),
+            "title": f"Werkruimte {item.label}. {item.title}", **editor_context(item)}
+
+
+def mark_context(item: AgendaItem, comment) -> dict:
+    """One input's row on the workbench, after marking it."""
+    return {"comment": comment, "item": item, "kind_labels": KIND_LABELS,
+            "mark_form": MarkForm(formdata=None), "editable": True}
+
+
+def revisions_context(item: AgendaItem, old_number: int | None,
+                      new_number: int | None) -> dict:
+    statement = services.statement_for(item, create=False)
+    history = services.revisions(statement) if statement.id else []
+    old, new, diff = services.compared(history, old_number, new_number)
+    return {"item": item, "statement": statement, "history": history, "old": old,
+            "new": new, "diff": diff, "editable": services.statements_editable(item.meeting),
+            "title": f"Versies van de inbreng op {item.label}"}
+
+
+def outcomes_context(meeting: Meeting, texts: dict[int, str] | None = None,
+                     error: str | None = None) -> dict:
+    """The outcome form: the recorded texts, or what the delegate just sent (`texts`)."""
+    items = outcomes.outcome_items(meeting)
+    return {"meeting": meeting, "items": items, "error": error,
+            "texts": texts if texts is not None else outcomes.outcome_texts(items),
+            "editable": services.outcomes_editable(meeting),
+            "state": meeting_status(meeting), "MeetingStatus": MeetingStatus,
+            "title": f"{meeting.body.outcome_label}: {meeting.body.name}"}
