@@ -14,7 +14,7 @@ AGENDAPUNT = re.compile(
 # "A. Title" / "a) Title" / "B.Title": a sub-item of the current numbered item.
 LETTERED = re.compile(r"^([A-Za-z])[.)](?:\s+(.+)|([A-Z\u00c0-\u00de].*))$")
 # "VNG A. Digitale weerbaarheid": the first sub-item written on its parent's line.
-_INLINE_FIRST_SUB = re.compile(r"^(\S.{0,60}?)\s+([Aa])[.)]\s*([A-Z\u00c0-\u00de].*)$")
+_INLINE_FIRST_SUB = re.compile(r"^(\S.{0,80}?)\s+([Aa])[.)]\s*([A-Z\u00c0-\u00de].*)$")
 # A numbered line that is a point of a list ("1. Digitale weerbaarheid:"), not an item.
 LIST_POINT = re.compile(r"^\d{1,2}[.)]\s")
 

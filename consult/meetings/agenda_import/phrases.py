@@ -41,7 +41,9 @@ ROUTINE_TITLE = (
     r"^(?:opening|mededelingen|rondvraag|sluiting|afsluiting|w\.?v\.?t\.?t\.?\b|wat verder ter"
     r" tafel komt|pauze|lunch|vaststell\w*\s+(?:van\s+)?(?:de\s+)?(?:agenda|verslag|notulen"
     r"|besluitenlijst|actielijst)|(?:concept[- ]?)?(?:verslag|notulen|besluitenlijst|actielijst)"
-    r"(?:\s+(?:en\s+\w+\s+)?(?:van\s+)?(?:de\s+)?(?:vorige\s+)?(?:vergadering|overleg))?$)"
+    r"(?:\s+(?:en\s+\w+\s+)?(?:van\s+)?(?:de\s+)?(?:vorige\s+)?(?:vergadering|overleg))?$"
+    # "Verslag Taskforce 10-9-2026": the minutes of a meeting, by date.
+    r"|(?:concept[- ]?)?(?:verslag|notulen|besluitenlijst)\b.{0,60}\b\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$)"
 )
 
 # A parent header's own text only turns it into a question when it clearly asks something.

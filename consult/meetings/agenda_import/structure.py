@@ -29,12 +29,12 @@ def renumber(drafts: list[Draft]) -> None:
     item's number ("10a" after "8a": item 9 was taken off the agenda)."""
     top = 0
     digit_subs = 0  # the current parent's sub-items numbered "6.1", "6.2"
-    for draft in drafts:
+    for index, draft in enumerate(drafts):
         header = draft.header
         if header.shape in ("letter", "inline"):
             header.number = top
             continue
-        label = label_number(draft.attachments)
+        label = _label_of(drafts, index)
         if header.shape == "nested" or (header.shape == "lost" and digit_subs and label == top):
             digit_subs += 1
             header.number, header.sub = top, str(digit_subs)
@@ -49,6 +49,16 @@ def renumber(drafts: list[Draft]) -> None:
         else:
             top += 1
         header.number, digit_subs = top, 0
+
+
+def _label_of(drafts: list[Draft], index: int) -> int | None:
+    """The number a draft's bijlagen name; a parent without any borrows its sub-items'."""
+    label = label_number(drafts[index].attachments)
+    for draft in drafts[index + 1:]:
+        if label is not None or draft.header.shape not in ("letter", "inline", "nested"):
+            break
+        label = label_number(draft.attachments)
+    return label
 
 
 def _groups(drafts: list[Draft]) -> list[list[Draft]]:
