@@ -5,6 +5,7 @@ documents (`docx_to_text`) and web pages (`html_to_text`) in, a `ProposedAgenda`
 """
 
 from consult.meetings.agenda_import.docx_text import docx_to_text
+from consult.meetings.agenda_import.html_text import html_to_text
 from consult.meetings.agenda_import.model import (
     PURPOSES,
     ProposedAgenda,
@@ -19,6 +20,7 @@ __all__ = [
     "ProposedAttachment",
     "ProposedItem",
     "docx_to_text",
+    "html_to_text",
     "parse_agenda_text",
     "parse_report_text",
 ]

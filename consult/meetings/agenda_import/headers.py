@@ -32,6 +32,7 @@ class Header:
     # numbering was lost in copying), "nested" (a numbered line right under a header),
     # "letter" ("A. Title") or "inline" (the "A." on its parent's line).
     shape: str = "typed"
+    typed: int = 0  # the number as written, when it differs from `number` ("1." once more)
 
 
 def sub_index(sub: str) -> tuple[str, int]:

@@ -58,6 +58,7 @@ class _Parser:
         self.sink = self.preamble  # where the next line of text goes
         self.drafts: list[Draft] = []
         self.top = 0
+        self.top_as_typed = 0  # the current top-level item's number as written
         self.typed_top = 0  # the highest number typed on a top-level header
         self.last_sub: tuple[str, int] | None = None
         self.labels_seen: set[str] = set()
@@ -156,6 +157,7 @@ class _Parser:
     def _open(self, header: Header, i: int) -> None:
         if not header.sub:
             self.top = header.number
+            self.top_as_typed = header.typed or header.number
             if header.shape == "typed":
                 self.typed_top = max(self.typed_top, header.number)
         self.last_sub = sub_index(header.sub) if header.sub else None
@@ -188,8 +190,8 @@ class _Parser:
                 explicit: bool = False) -> Header | None:
         if not explicit and not looks_like_title(title, standalone):
             return None
-        if sub and number == self.top:
-            return Header(number, sub, title) if sub_follows(self.last_sub, sub) else None
+        if sub and number in (self.top, self.top_as_typed):
+            return Header(self.top, sub, title) if sub_follows(self.last_sub, sub) else None
         if number <= self.top:
             return None
         if sub and not sub_follows(None, sub):
@@ -228,7 +230,7 @@ class _Parser:
         if self.sink is not self.drafts[-1].body and title.lower() in self._titles():
             return None  # a discussion point named after an item
         self.lost = True
-        return Header(self.top + 1, "", title, "lost")
+        return Header(self.top + 1, "", title, "lost", typed=1)
 
     def _titles(self) -> set[str]:
         return {draft.header.title.lower() for draft in self.drafts}

@@ -39,8 +39,9 @@ def renumber(drafts: list[Draft]) -> None:
             digit_subs += 1
             header.number, header.sub = top, str(digit_subs)
             continue
-        if header.sub:  # a typed "3A." keeps its letter under the current parent
+        if header.sub:  # a typed "3A." or "1.2" keeps its sub-number under the current parent
             header.number = top
+            digit_subs = int(header.sub) if header.sub.isdigit() else digit_subs
             continue
         if label is not None and label > top:
             top = label
