@@ -6,10 +6,13 @@ Shared by the agenda tests; an unseen report dropped beside the others with its
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import docx
 
 from consult.meetings.agenda_import import ProposedAgenda
 from consult.meetings.agenda_import.phrases import PAGE_CHROME
@@ -141,3 +144,15 @@ def lost_sentences(text: str, agenda: ProposedAgenda) -> list[str]:
     corpus = " | ".join(" ".join(_tokens(part)) for part in fields)
     return [sentence for sentence in sentences(text) if not _LABEL.match(sentence)
             and " ".join(_tokens(sentence)) not in corpus]
+
+
+def paragraphs_docx(text: str) -> bytes:
+    """The text as a Word document of plain paragraphs, one per non-empty line (typed
+    numbers, no automatic numbering): how a report often arrives by mail."""
+    document = docx.Document()
+    for line in text.splitlines():
+        if line.strip():
+            document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

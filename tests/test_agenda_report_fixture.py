@@ -3,8 +3,14 @@ against its expected JSON, as an agenda and as a past report."""
 
 import pytest
 
-from consult.meetings.agenda_import import parse_agenda_text, parse_report_text
-from tests.agenda_scoring import expected_for, lost_sentences, report_fixtures, score
+from consult.meetings.agenda_import import docx_to_text, parse_agenda_text, parse_report_text
+from tests.agenda_scoring import (
+    expected_for,
+    lost_sentences,
+    paragraphs_docx,
+    report_fixtures,
+    score,
+)
 
 FIXTURES = report_fixtures()
 
@@ -36,4 +42,13 @@ def test_report_scores_fully_as_an_agenda(report):
 def test_no_sentence_of_the_report_is_lost(report, as_report):
     text, _ = report
     agenda = parse_agenda_text(text, as_report=as_report)
+    assert lost_sentences(text, agenda) == []
+
+
+def test_report_as_word_paragraphs_scores_fully(report):
+    text, expected = report
+    agenda = parse_report_text(docx_to_text(paragraphs_docx(text)))
+    result = score(agenda, expected, report=True)
+    print(f"score from .docx: {result}")
+    assert result.perfect, result.misses
     assert lost_sentences(text, agenda) == []

@@ -206,9 +206,14 @@ class _Parser:
 
     def _nested_header(self, i: int) -> Header | None:
         """"1. Dienstverlening" with "2. Werkagenda" on the very next line: a list of
-        sub-items right under its parent, numbered 6.1, 6.2."""
+        sub-items right under its parent, numbered 6.1, 6.2. With a blank line between
+        (Word paragraphs), only a number that cannot start a new item counts."""
         numbered = NUMBERED.match(self.lines[i])
-        if i - 1 != self.header_line or not numbered or numbered.group(2) or numbered.group(3):
+        if not numbered or numbered.group(2) or numbered.group(3):
+            return None
+        typed = int(numbered.group(1))
+        after_blank = i - 2 == self.header_line and not self.lines[i - 1]
+        if i - 1 != self.header_line and not (after_blank and 1 < typed <= self.top):
             return None
         title = numbered.group(4).strip()
         if not reads_as_heading(title) or (self.last_sub and self.last_sub[0] != "digit"):
