@@ -67,7 +67,7 @@ def split_inline_sub(title: str) -> tuple[str, str] | None:
     match = _INLINE_FIRST_SUB.match(title)
     if not match:
         return None
-    parent, sub_title = match.group(1).strip(), match.group(3).strip()
+    parent, sub_title = match.group(1).strip(" :-\u2013"), match.group(3).strip()
     if len(parent.split()) > 6 or not reads_as_heading(sub_title):
         return None
     return parent, sub_title

@@ -40,7 +40,13 @@ from consult.meetings.agenda_import.headers import (
 )
 from consult.meetings.agenda_import.model import ProposedAgenda, ProposedAttachment, ProposedItem
 from consult.meetings.agenda_import.phrases import OUTCOME_LABELS, STATEMENT_LABELS
-from consult.meetings.agenda_import.report import OUTCOME, STATEMENT, Block, ReportLabels
+from consult.meetings.agenda_import.report import (
+    OUTCOME,
+    STATEMENT,
+    Block,
+    ReportLabels,
+    topic_words,
+)
 from consult.meetings.agenda_import.structure import Draft, give_blocks_to_parents, renumber
 
 
@@ -232,13 +238,20 @@ class _Parser:
         before = [line for line in self.lines[:i] if line]
         if before and before[-1].endswith(":"):
             return None  # a numbered list introduced by "...:" is text
-        if self.sink is not self.drafts[-1].body and title.lower() in self._titles():
-            return None  # a discussion point named after an item
+        if self.sink is not self.drafts[-1].body and self._names_an_item(title):
+            return None  # a discussion point in a report block, named after an item
         self.lost = True
         return Header(self.top + 1, "", title, "lost", typed=1)
 
-    def _titles(self) -> set[str]:
-        return {draft.header.title.lower() for draft in self.drafts}
+    def _names_an_item(self, title: str) -> bool:
+        """Whether a title repeats an item's title, or names one of the current sub-items
+        by its topic words ("1. Weerbaarheid" under "3A. Digitale weerbaarheid")."""
+        if title.lower() in {draft.header.title.lower() for draft in self.drafts}:
+            return True
+        words = topic_words(title)
+        return bool(words) and any(
+            words <= topic_words(draft.header.title) for draft in self.drafts
+            if draft.header.number == self.top and draft.header.sub)
 
     # --- the result ------------------------------------------------------------------------
 

@@ -17,8 +17,9 @@ PURPOSE_PHRASES = [
 # Who presents an item. "{name}" stands for a name ("Ruben de Wit", "J. Jansen"), or two
 # joined by "en"; each phrasing names one {name}.
 PRESENTER_PHRASES = [
-    r"{name}\s+(?:geeft|geven)\s+(?:een\s+|hierop\s+|daarop\s+)?toelichting",
-    r"\bgeeft\s+{name}\s+(?:een\s+)?toelichting",
+    r"{name}\s+(?:geeft|geven)(?:\s+(?:een|korte|nadere|mondelinge|hierop|daarop|nog))*"
+    r"\s+toelichting",
+    r"\bgeeft\s+{name}(?:\s+(?:een|korte|nadere|mondelinge))*\s+toelichting",
     r"(?i:toelichting|presentatie)\s+door\s+{name}",
     r"(?i:presentatie|presentator|presentatoren)\s*:\s*{name}",
     r"{name}\s+(?:licht|lichten)\s+(?:dit|dat|het|de|deze|hier)\b[^.]*?\btoe\b",
@@ -26,6 +27,9 @@ PRESENTER_PHRASES = [
     r"{name}\s+(?:blikt|blikken)\s+terug\b",
     r"{name}\s+(?:heeft|hebben)\s+een\s+oproep\b",
     r"{name}\s+(?:presenteert|presenteren)\b",
+    r"{name}\s+(?:neemt|nemen)\s+(?i:de\s+)?(?i:taskforce|u|jullie|ons|het\s+overleg)\s+mee\b",
+    r"{name}\s+(?:praat|praten)\s+(?i:de\s+)?(?i:taskforce|u|jullie|ons|het\s+overleg)\s+bij\b",
+    r"{name}\s+(?:is|zijn)\s+(?:bij\s+dit\s+punt\s+)?aanwezig\b",
     r"(?i:in\s+aanwezigheid\s+van)\s+{name}",
 ]
 

@@ -54,7 +54,7 @@ class ReportLabels:
         return list(block.lines)
 
 
-def _topic_words(text: str) -> set[str]:
+def topic_words(text: str) -> set[str]:
     return {word.lower() for word in _TOPIC_WORD.findall(text)}
 
 
@@ -68,11 +68,11 @@ def speaks_about_siblings(blocks: list[Block], last: tuple[str, str, str],
         return True
     text = "\n".join(lines)
     lowered = text.lower()
-    words = _topic_words(text) - _topic_words(" ".join(last[:2]))
+    words = topic_words(text) - topic_words(" ".join(last[:2]))
     for title, body, presenter in siblings:
         first_name = presenter.split()[0] if presenter else ""
         if title.lower() in lowered or (first_name and re.search(rf"\b{re.escape(first_name)}\b", text)):
             return True
-        if len(words & _topic_words(f"{title} {body}")) >= 2:
+        if len(words & topic_words(f"{title} {body}")) >= 2:
             return True
     return False
