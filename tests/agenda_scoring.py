@@ -118,7 +118,7 @@ _LABEL = re.compile(r"^(?:tf )?(?:inbreng viag/img\+cio|bespreking tf):$", re.I)
 
 
 def _tokens(text: str) -> list[str]:
-    text = re.sub(r"(?<=[a-z])\[\d{1,2}\](?=[a-z])", "", text.lower())
+    text = re.sub(r"(?<=[a-z])\[\d{1,2}\](?=[a-z])", "", text.lower().replace("\u00ad", ""))
     return [token for token in re.findall(r"[\w'\u2019/+-]+(?:\([a-z]\))?", text)
             if not _CONSUMED.match(token)]
 

@@ -65,7 +65,10 @@ def agendas(draw):
     for _ in range(draw(st.integers(2, 7))):
         letters = list("abcdefghij")
         subs = draw(st.integers(0, 3)) if items else 0  # agendas open with a single item
-        shape = draw(st.sampled_from(["letter", "inline", "nested" if lost else "dotted"]))
+        shapes = ["letter", "inline", "nested", "nested after a blank"] if lost else [
+            "letter", "inline", "dotted"]
+        shape = draw(st.sampled_from(shapes))
+        subs = max(subs, 2) if shape == "nested after a blank" and items else subs
         number += draw(st.sampled_from([1, 1, 1, 2])) if number else 1
         typed = "1" if lost else str(number)
         if not subs:
@@ -77,11 +80,12 @@ def agendas(draw):
             continue
         parent = Item(number, "", draw(titles), [])
         items.append(parent)
-        children = [draw(explained(number, str(n + 1) if shape in ("nested", "dotted")
+        children = [draw(explained(number, str(n + 1) if shape.startswith(("nested", "dotted"))
                                    else "ABCD"[n], draw(titles), letters)) for n in range(subs)]
         for n, child in enumerate(children):
             gap = n == 0 and number != items_end(items[:-1]) + 1
-            if lost and not child.bijlagen and (gap or (n and shape == "nested")):
+            labelled = shape == "nested after a blank" or (n and shape == "nested")
+            if lost and not child.bijlagen and (gap or labelled):
                 child.bijlagen.append((f"{number}{letters.pop(0)}", draw(titles)))
         items += children
         lines += parent_lines(draw, shape, typed, parent, children)
@@ -120,6 +124,7 @@ def parent_lines(draw, shape: str, typed: str, parent: Item, children: list[Item
             if n == 0:
                 lines += header(typed, parent.title)
             lines += ["", {"nested": f" 1. {child.title}",
+                           "nested after a blank": f" 1. {child.title}",
                            "dotted": f"{typed}.{child.sub} {child.title}"}.get(
                 shape, f"{child.sub}.{draw(st.sampled_from(['', ' ']))}{child.title}"), ""]
         lines += body(draw, child)

@@ -27,6 +27,7 @@ class Draft:
 def renumber(drafts: list[Draft]) -> None:
     """Every heading read "1.": numbers follow from the order, and a bijlage label names its
     item's number ("10a" after "8a": item 9 was taken off the agenda)."""
+    _nest_under_empty_headings(drafts)
     top = 0
     digit_subs = 0  # the current parent's sub-items numbered "6.1", "6.2"
     for index, draft in enumerate(drafts):
@@ -50,6 +51,24 @@ def renumber(drafts: list[Draft]) -> None:
         else:
             top += 1
         header.number, digit_subs = top, 0
+
+
+def _nest_under_empty_headings(drafts: list[Draft]) -> None:
+    """A heading without text or bijlagen, followed by items whose bijlagen name one number
+    ("6a", "6b"): a parent and its sub-items, whose own numbering was lost too."""
+    for index, draft in enumerate(drafts):
+        if draft.header.shape != "lost" or draft.attachments or draft.text.strip():
+            continue
+        following: list[Draft] = []
+        for other in drafts[index + 1:]:
+            number = label_number(other.attachments)
+            if other.header.shape != "lost" or number is None or (
+                    following and number != label_number(following[0].attachments)):
+                break
+            following.append(other)
+        if len(following) >= 2:
+            for other in following:
+                other.header.shape = "nested"
 
 
 def _label_of(drafts: list[Draft], index: int) -> int | None:
