@@ -31,7 +31,7 @@ def normalise_lines(text: str) -> list[str]:
     lines: list[str] = []
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = clean_line(raw)
-        if _CHROME.match(line):
+        if len(line) < 200 and _CHROME.match(line):
             continue
         for part in _INLINE_ATTACHMENT.split(line):
             if part or (lines and lines[-1]):

@@ -19,7 +19,9 @@ _TITLE_PURPOSE = re.compile(r"\s*(?:\(([^()]*)\)|[-\u2013:]\s*(ter\s+\w+))\s*\.?
 _UPPER = "A-Z\u00c0-\u00d6\u00d8-\u00de"
 _TUSSENVOEGSEL = r"(?:van|de|der|den|het|ten|ter|te|in|op|'t|d'|la|le|du|von|vd)"
 _NAME_WORD = rf"(?:[{_UPPER}]\.)+|[{_UPPER}][\w'\u2019-]+"
-_NAME = rf"(?:{_NAME_WORD})(?:\s+(?:{_TUSSENVOEGSEL}\s+)*(?:{_NAME_WORD}))*"
+# Bounded repetitions: a name has a few words, and an unbounded pattern would backtrack
+# through every run of capitalised words (seconds on a long pasted text).
+_NAME = rf"(?:{_NAME_WORD})(?:\s+(?:{_TUSSENVOEGSEL}\s+){{0,3}}(?:{_NAME_WORD})){{0,4}}"
 _NAMES = rf"({_NAME}(?:\s+en\s+{_NAME})?)"
 _PRESENTER_RES = [re.compile(phrase.replace("{name}", _NAMES)) for phrase in PRESENTER_PHRASES]
 _ROUTINE_RE = re.compile(ROUTINE_TITLE, re.I)

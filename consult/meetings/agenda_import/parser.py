@@ -49,6 +49,9 @@ from consult.meetings.agenda_import.report import (
 )
 from consult.meetings.agenda_import.structure import Draft, give_blocks_to_parents, renumber
 
+# Sub-items of one parent looked at when telling a discussion point from an item.
+MAX_SUB_ITEMS = 26
+
 
 def join_paragraphs(lines: list[str]) -> str:
     """Lines of one paragraph stay on their own line; paragraphs are separated by a blank line."""
@@ -73,6 +76,7 @@ class _Parser:
         self.in_text_list = False  # inside a numbered list that belongs to an explanation
         self.header_line = -1  # index of the line of the newest header
         self.lost = False  # headings read "1." again: the numbering was lost in copying
+        self.titles: set[str] = set()  # of the items so far, lower case
 
     def _standalone(self, i: int) -> bool:
         before = i == 0 or not self.lines[i - 1]
@@ -170,6 +174,7 @@ class _Parser:
         self.attachment_mode = None
         self.header_line = i
         self.drafts.append(Draft(header))
+        self.titles.add(header.title.lower())
         self.sink = self.drafts[-1].body
 
     def _match_header(self, line: str, standalone: bool) -> Header | None:
@@ -235,8 +240,8 @@ class _Parser:
         title = numbered.group(4).strip()
         if not reads_as_heading(title) or (i > 0 and self.lines[i - 1]):
             return None
-        before = [line for line in self.lines[:i] if line]
-        if before and before[-1].endswith(":"):
+        before = next((line for line in reversed(self.lines[max(0, i - 3):i]) if line), "")
+        if before.endswith(":"):
             return None  # a numbered list introduced by "...:" is text
         if self.sink is not self.drafts[-1].body and self._names_an_item(title):
             return None  # a discussion point in a report block, named after an item
@@ -246,12 +251,12 @@ class _Parser:
     def _names_an_item(self, title: str) -> bool:
         """Whether a title repeats an item's title, or names one of the current sub-items
         by its topic words ("1. Weerbaarheid" under "3A. Digitale weerbaarheid")."""
-        if title.lower() in {draft.header.title.lower() for draft in self.drafts}:
+        if title.lower() in self.titles:
             return True
         words = topic_words(title)
-        return bool(words) and any(
-            words <= topic_words(draft.header.title) for draft in self.drafts
-            if draft.header.number == self.top and draft.header.sub)
+        group = [draft for draft in self.drafts[-MAX_SUB_ITEMS:]
+                 if draft.header.number == self.top and draft.header.sub]
+        return bool(words) and any(words <= topic_words(d.header.title) for d in group)
 
     # --- the result ------------------------------------------------------------------------
 
