@@ -47,5 +47,6 @@ def test_saved_web_page_scores_like_the_text():
 def test_ordered_lists_get_the_numbers_a_browser_shows():
     page = html_to_text("<ol start='3'><li>Common Ground</li><li>Woo<ol type='a'>"
                         "<li>Programma</li></ol></li></ol><ul><li>punt</li></ul>"
-                        "<p>een<br>twee</p>")
-    assert page == "3. Common Ground\n\n4. Woo\n\n4A. Programma\n\n- punt\n\neen\ntwee"
+                        "<p>een<br>twee</p><ol><li><p><strong>Rondvraag</strong></p></li></ol>")
+    assert page == ("3. Common Ground\n\n4. Woo\n\n4A. Programma\n\n- punt\n\neen\ntwee"
+                    "\n\n1. Rondvraag")

@@ -23,6 +23,7 @@ class _TextParser(HTMLParser):
         self.parts: list[str] = []
         self.skipping = 0
         self.lists: list[list] = []  # per open list: [kind, count, type]
+        self.after_marker = False  # "3. " written, its text not yet: <li><p>Title</p>
 
     def handle_starttag(self, tag: str, attrs) -> None:
         if tag in _SKIPPED:
@@ -37,9 +38,10 @@ class _TextParser(HTMLParser):
             self.parts.append("\n\n")
         elif tag == "li":
             self.parts.append("\n\n" + self._marker())
+            self.after_marker = True
         elif tag == "br":
             self.parts.append("\n")
-        elif tag in _BLOCKS:
+        elif tag in _BLOCKS and not self.after_marker:
             self.parts.append("\n\n")
         elif tag in _CELLS:
             self.parts.append(" \n\n")
@@ -58,6 +60,7 @@ class _TextParser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.skipping:
             self.parts.append(" ".join(data.split("\n")))
+            self.after_marker = self.after_marker and not data.strip()
 
     def _marker(self) -> str:
         if not self.lists:
