@@ -68,7 +68,7 @@ class _Parser:
         self.drafts: list[Draft] = []
         self.top = 0
         self.top_as_typed = 0  # the current top-level item's number as written
-        self.typed_top = 0  # the highest number typed on a top-level header
+        self.highest_typed = 0  # the highest number typed on a top-level header
         self.last_sub: tuple[str, int] | None = None
         self.labels_seen: set[str] = set()
         # "inline": right after "Bijlagen: 3a. X"; "list": after a bare "Bijlagen:" header.
@@ -169,7 +169,7 @@ class _Parser:
             self.top = header.number
             self.top_as_typed = header.typed or header.number
             if header.shape == "typed":
-                self.typed_top = max(self.typed_top, header.number)
+                self.highest_typed = max(self.highest_typed, header.number)
         self.last_sub = sub_index(header.sub) if header.sub else None
         self.attachment_mode = None
         self.header_line = i
@@ -235,7 +235,7 @@ class _Parser:
         """Another "1. Title" after the first item: Word's numbering did not survive copying."""
         numbered = NUMBERED.match(self.lines[i])
         if (not numbered or numbered.group(1) != "1" or numbered.group(2) or numbered.group(3)
-                or not self.drafts or self.typed_top > 1):
+                or not self.drafts or self.highest_typed > 1):
             return None
         title = numbered.group(4).strip()
         if not reads_as_heading(title) or (i > 0 and self.lines[i - 1]):
