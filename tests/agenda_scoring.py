@@ -14,7 +14,7 @@ from pathlib import Path
 
 import docx
 
-from consult.meetings.agenda_import import ProposedAgenda
+from consult.meetings.agenda_import import ProposedAgenda, ProposedItem
 from consult.meetings.agenda_import.phrases import PAGE_CHROME
 
 SHARED_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
@@ -34,6 +34,13 @@ def report_fixtures() -> list[Path]:
 
 def expected_for(source: Path) -> dict:
     return json.loads(source.with_name(source.stem + ".expected.json").read_text("utf-8"))
+
+
+def key(item: ProposedItem) -> str:
+    """"3A", "6.1" or "4": the number as the agenda shows it (as AgendaItem.label)."""
+    if not item.sub:
+        return item.number
+    return f"{item.number}.{item.sub}" if item.sub.isdigit() else f"{item.number}{item.sub}"
 
 
 def flat_expected(expected: dict) -> list[dict]:
@@ -74,7 +81,7 @@ def _parent_key(agenda: ProposedAgenda, index: int) -> str | None:
         return None
     parents = [other for other in agenda.items[:index] if other.number == item.number
                and not other.sub]
-    return parents[-1].key if parents else "?"
+    return key(parents[-1]) if parents else "?"
 
 
 def score(agenda: ProposedAgenda, expected: dict, report: bool) -> Score:
@@ -92,7 +99,7 @@ def score(agenda: ProposedAgenda, expected: dict, report: bool) -> Score:
             for category in ("numbers", "nesting", "bijlagen", "presenters"):
                 result.add(category, False, f"{entry['title']} not found")
             continue
-        result.add("numbers", _key_matches(item.key, entry["n"], {}), f"{item.key} for "
+        result.add("numbers", _key_matches(key(item), entry["n"], {}), f"{key(item)} for "
                    f"{entry['n']}")
         parent = _parent_key(agenda, index)
         result.add("nesting", (parent or None) == entry["parent"], f"{entry['n']} under {parent}")
@@ -103,7 +110,7 @@ def score(agenda: ProposedAgenda, expected: dict, report: bool) -> Score:
     if report:
         for field_name, wanted_keys in (("statement", expected["statements_present_for"]),
                                         ("outcome", expected["outcomes_present_for"])):
-            found = [item.key for item in agenda.items if getattr(item, field_name)]
+            found = [key(item) for item in agenda.items if getattr(item, field_name)]
             result.add(f"{field_name}s", found == wanted_keys, f"{found}")
     return result
 

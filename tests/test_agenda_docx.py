@@ -11,6 +11,7 @@ from docx.oxml import parse_xml
 
 from consult.meetings.agenda_import import docx_text as docx_text_module
 from consult.meetings.agenda_import import docx_to_text, parse_agenda_text
+from tests.agenda_scoring import key
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
@@ -46,7 +47,7 @@ def save(document) -> bytes:
 
 
 def keys(agenda) -> list[str]:
-    return [item.key for item in agenda.items]
+    return [key(item) for item in agenda.items]
 
 
 AGENDA_LEVELS = [level(0, "decimal", "%1."), level(1, "upperLetter", "%1%2.")]

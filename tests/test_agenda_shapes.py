@@ -4,11 +4,11 @@ import pytest
 
 from consult.meetings.agenda_import import parse_agenda_text, parse_report_text
 from consult.meetings.agenda_import.clean import normalise_lines
-from tests.agenda_scoring import lost_sentences
+from tests.agenda_scoring import key, lost_sentences
 
 
 def keys(agenda) -> list[str]:
-    return [item.key for item in agenda.items]
+    return [key(item) for item in agenda.items]
 
 
 @pytest.mark.parametrize("sentence, name", [

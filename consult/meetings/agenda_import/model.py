@@ -28,13 +28,6 @@ class ProposedItem:
     statement: str = ""
     outcome: str = ""
 
-    @property
-    def key(self) -> str:
-        """"3A", "6.1" or "4", as the agenda shows the number."""
-        if not self.sub:
-            return self.number
-        return f"{self.number}.{self.sub}" if self.sub.isdigit() else f"{self.number}{self.sub}"
-
 
 @dataclass
 class ProposedAgenda:
