@@ -2,17 +2,22 @@
 
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import func, select
 
+from consult.accounts.models import User
 from consult.extensions import db
+from consult.statements import past_reports
 
 members_cli = AppGroup("members", help="Leden beheren.")
 mail_cli = AppGroup("mail", help="De outbox.")
 reminders_cli = AppGroup("reminders", help="Herinneringen.")
+reports_cli = AppGroup("reports", help="Oude verslagen in het archief.")
 
 
 @click.command("demo-data")
@@ -106,6 +111,34 @@ def reminders_tick_command(moment: str | None):
     click.echo(", ".join(f"{name}: {count}" for name, count in result.items()))
 
 
+@reports_cli.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--body", "body_name", required=True, help="Naam of afkorting van het overleg.")
+@click.option("--door", "author_email", default=None, metavar="E-MAIL",
+              help="Op wiens naam inbreng en uitkomsten komen (standaard: de eerste "
+                   "gedelegeerde van het overleg).")
+def import_reports_command(folder: Path, body_name: str, author_email: str | None):
+    """Import past reports (.txt, .docx, .html) as held meetings; twice changes nothing."""
+    body = past_reports.find_body(body_name)
+    if body is None:
+        raise click.ClickException(f"Geen overleg met de naam {body_name!r}.")
+    author = (db.session.scalar(select(User).where(func.lower(User.email) == author_email.lower()))
+              if author_email else (body.delegates[0] if body.delegates else None))
+    if author is None:
+        raise click.ClickException("Geef met --door het e-mailadres van de gedelegeerde: "
+                                   f"{body.name} heeft er geen, of het adres is onbekend.")
+    files = past_reports.report_files(folder)
+    results = []
+    with click.progressbar(files, label="Verslagen importeren", file=sys.stderr) as bar:
+        for path in bar:
+            results.append(past_reports.import_report_file(body, author, path))
+    for result in results:
+        click.echo(f"{result.source}: {result.outcome} ({result.message})")
+    counts = Counter(result.outcome for result in results)
+    click.echo(f"{counts[past_reports.IMPORTED]} geïmporteerd, {counts['al geïmporteerd']} al "
+               f"geïmporteerd, {counts['overgeslagen']} overgeslagen.")
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
@@ -120,5 +153,5 @@ def scheduler_command():
 
 def init_app(app: Flask) -> None:
     for command in (demo_data_command, demo_logins_command, scheduler_command, members_cli,
-                    mail_cli, reminders_cli):
+                    mail_cli, reminders_cli, reports_cli):
         app.cli.add_command(command)
