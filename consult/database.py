@@ -4,7 +4,7 @@ type, and the SQLite settings that make concurrent writers wait instead of fail.
 from datetime import UTC, datetime
 
 from flask import g, has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, Engine, MetaData, event, func, select
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -78,6 +78,17 @@ def contains_pattern(text: str) -> str:
     Use with `.like(pattern, escape="\\\\")`."""
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+MAX_PAGE = 10_000  # a larger page number would overflow OFFSET on some backends
+
+
+def paginate(session, query, page: int, per_page: int) -> tuple[list, int, int, int]:
+    """Page `page` (from 1, clamped) of a select: (rows, page, total rows, pages)."""
+    page = min(max(1, page), MAX_PAGE)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return rows, page, total, max(1, -(-total // per_page))
 
 
 # --- one commit per request -------------------------------------------------------------

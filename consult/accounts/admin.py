@@ -1,17 +1,15 @@
 """Member management for admins (beheerders)."""
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
 
 from consult.accounts import members
 from consult.accounts.forms import MemberForm, MemberImportConfirmForm, MemberImportForm
-from consult.accounts.models import Organisation, Region, Role, User
-from consult.database import contains_pattern
+from consult.accounts.models import Organisation, Role, User
+from consult.database import paginate
 from consult.extensions import db
 from consult.pages import render_page
-from consult.permissions import can_change_member, can_manage_members, require
+from consult.permissions import can_manage_members, member_for, require
 
 bp = Blueprint("members", __name__, url_prefix="/beheer/leden")
 
@@ -25,52 +23,14 @@ def guard():
     """Every route here is for admins only."""
 
 
-def all_regions() -> list[Region]:
-    return list(db.session.scalars(select(Region).order_by(Region.name)))
-
-
 @bp.get("")
 def index():
-    args = request.args
-    query = select(User).options(
-        selectinload(User.region), selectinload(User.chairs_region)
-    )
-    if q := args.get("q", "").strip()[:100]:
-        pattern = contains_pattern(q)
-        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"),
-                                User.email.like(pattern, escape="\\"),
-                                func.lower(User.municipality).like(pattern, escape="\\")))
-    if (organisation := args.get("organisation")) in {o.value for o in Organisation}:
-        query = query.where(User.organisation == Organisation(organisation))
-    if (role := args.get("role")) in {r.value for r in Role}:
-        query = query.where(User.role == Role(role))
-    elif role == "chair":
-        query = query.where(User.chairs_region_id.is_not(None))
-    region_id = args.get("region", type=int)
-    if region_id:
-        query = query.where(User.region_id == region_id)
-    status = args.get("status", "active")
-    if status == "active":
-        query = query.where(User.active.is_(True))
-    elif status == "inactive":
-        query = query.where(User.active.is_(False))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(1, args.get("page", 1, type=int))
-    users = db.session.scalars(
-        query.order_by(User.name).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    ).all()
-    return render_page(
-        "admin/members.html",
-        block="results",
-        users=users,
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        regions=all_regions(),
-        organisations=list(Organisation),
-        filters={"q": q, "organisation": organisation or "", "role": role or "",
-                 "region": region_id or 0, "status": status},
-    )
+    filters = members.MemberFilters.from_args(request.args)
+    users, page, total, pages = paginate(db.session, members.member_query(filters),
+                                         request.args.get("page", 1, type=int), PAGE_SIZE)
+    return render_page("admin/members.html", block="results", users=users, total=total,
+                       page=page, pages=pages, regions=members.all_regions(),
+                       organisations=list(Organisation), filters=filters)
 
 
 def member_form(user: User | None = None) -> MemberForm:
@@ -80,7 +40,7 @@ def member_form(user: User | None = None) -> MemberForm:
         form.role.data = user.role.value
         form.region_id.data = user.region_id or 0
         form.chairs_region_id.data = user.chairs_region_id or 0
-    form.set_region_choices(all_regions())
+    form.set_region_choices(members.all_regions())
     return form
 
 
@@ -96,61 +56,52 @@ def member_fields(form: MemberForm) -> dict:
     }
 
 
-@bp.route("/nieuw", methods=["GET", "POST"])
-def invite():
-    form = member_form()
-    if form.validate_on_submit():
-        if members.email_taken(form.email.data):
-            form.email.errors.append("Er is al een lid met dit e-mailadres.")
-        else:
-            user = members.invite_member(invited_by=current_user, **member_fields(form))
-            db.session.commit()
-            flash(f"{user.name} is uitgenodigd.", "success")
-            return redirect(url_for("members.index"), 303)
-    status = 422 if form.is_submitted() else 200
-    return render_page("admin/member_form.html", status=status, form=form, member=None)
-
-
-def get_member(member_id: int) -> User:
-    return db.get_or_404(User, member_id)
-
-
-@bp.route("/<int:member_id>", methods=["GET", "POST"])
-def edit(member_id: int):
-    member = get_member(member_id)
-    form = member_form(member)
-    if form.validate_on_submit():
-        fields = member_fields(form)
-        if members.email_taken(fields["email"], except_user=member):
-            form.email.errors.append("Er is al een lid met dit e-mailadres.")
-        elif member.id == current_user.id and fields["role"] != Role.ADMIN:
-            form.role.errors.append("U kunt uw eigen beheerdersrol niet weghalen.")
-        else:
-            for key, value in fields.items():
-                setattr(member, key, value)
-            db.session.commit()
-            flash(f"De gegevens van {member.name} zijn opgeslagen.", "success")
-            return redirect(url_for("members.index"), 303)
+def form_page(form: MemberForm, member: User | None):
     status = 422 if form.is_submitted() else 200
     return render_page("admin/member_form.html", status=status, form=form, member=member)
 
 
+@bp.route("/nieuw", methods=["GET", "POST"])
+def invite():
+    form = member_form()
+    if form.validate_on_submit():
+        try:
+            user = members.invite_member(invited_by=current_user, **member_fields(form))
+        except members.MemberRuleError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            flash(f"{user.name} is uitgenodigd.", "success")
+            return redirect(url_for("members.index"), 303)
+    return form_page(form, None)
+
+
+@bp.route("/<int:member_id>", methods=["GET", "POST"])
+def edit(member_id: int):
+    member = member_for("manage_members", member_id)
+    form = member_form(member)
+    if form.validate_on_submit():
+        try:
+            members.update_member(member, by=current_user, **member_fields(form))
+        except members.MemberRuleError as error:
+            form[error.field].errors.append(str(error))
+        else:
+            flash(f"De gegevens van {member.name} zijn opgeslagen.", "success")
+            return redirect(url_for("members.index"), 303)
+    return form_page(form, member)
+
+
 @bp.post("/<int:member_id>/deactiveren")
 def deactivate(member_id: int):
-    member = get_member(member_id)
-    if not can_change_member(current_user, member):
-        abort(403)
+    member = member_for("change_member", member_id)
     members.deactivate_member(member)
-    db.session.commit()
     flash(f"{member.name} is gedeactiveerd. Eerdere inbreng blijft bewaard.", "success")
     return redirect(url_for("members.edit", member_id=member.id), 303)
 
 
 @bp.post("/<int:member_id>/heractiveren")
 def reactivate(member_id: int):
-    member = get_member(member_id)
+    member = member_for("manage_members", member_id)
     members.reactivate_member(member)
-    db.session.commit()
     flash(f"{member.name} is weer actief.", "success")
     return redirect(url_for("members.edit", member_id=member.id), 303)
 
@@ -160,11 +111,7 @@ def import_upload():
     """Step 1: upload; the answer is a preview of what would change."""
     form = MemberImportForm()
     if form.validate_on_submit():
-        raw = form.file.data.read(2_000_000)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")  # Excel on Windows
+        text = members.decode_csv(form.file.data.read(2_000_000))
         try:
             report = members.import_members(text, apply=False)
         except members.MemberFileError as error:
@@ -188,6 +135,5 @@ def import_confirm():
     except members.MemberFileError as error:
         flash(str(error), "error")
         return redirect(url_for("members.import_upload"), 303)
-    db.session.commit()
     return render_page("admin/member_import.html", form=MemberImportForm(formdata=None),
                        report=report, applied=True)
