@@ -14,8 +14,8 @@ from consult.meetings import models  # noqa: F401  (tables for migrations)
 
 
 def init_app(app: Flask) -> None:
-    from consult.meetings import agenda_views, attachment_views, calendar, manage_views, views  # noqa: F401
-    from consult.meetings import bodies
+    from consult.meetings import agenda_views, manage_views, views  # noqa: F401  (routes on bp)
+    from consult.meetings import attachments, bodies, calendar
     from consult.meetings.blueprint import bp
     from consult.permissions import ReadOnly
 
@@ -24,4 +24,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ReadOnly, manage_views.read_only)
     bodies.init_app(app)
     calendar.init_app(app)
-    attachment_views.init_app(app)
+    attachments.init_app(app)
