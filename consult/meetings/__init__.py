@@ -14,8 +14,14 @@ from consult.meetings import models  # noqa: F401  (tables for migrations)
 
 
 def init_app(app: Flask) -> None:
-    from consult.meetings import agenda_views, manage_views, views  # noqa: F401  (routes on bp)
-    from consult.meetings import attachments, bodies, calendar
+    from consult.meetings import (  # noqa: F401  (agenda_views, views: their routes on bp)
+        agenda_views,
+        attachments,
+        bodies,
+        calendar,
+        manage_views,
+        views,
+    )
     from consult.meetings.blueprint import bp
     from consult.permissions import ReadOnly
 

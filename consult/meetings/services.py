@@ -1,6 +1,5 @@
 """The rules of meetings: deadlines, status, agenda editing, publishing, rescheduling."""
 
-import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -320,17 +319,6 @@ def save_imported_agenda(meeting: Meeting, agenda: ProposedAgenda) -> list[Agend
             item.attachments.append(Attachment(label=attachment.label, title=attachment.title))
         created.append(item)
     return created
-
-
-def ensure_calendar_token(user: User) -> str:
-    if not user.calendar_token:
-        user.calendar_token = secrets.token_urlsafe(32)
-    return user.calendar_token
-
-
-def renew_calendar_token(user: User) -> str:
-    user.calendar_token = secrets.token_urlsafe(32)
-    return user.calendar_token
 
 
 def count_items(meeting_ids: list[int]) -> dict[int, int]:
