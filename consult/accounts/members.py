@@ -183,9 +183,9 @@ def import_members(
 
 
 def _import_row(number, row, existing, regions, seen, apply) -> ImportRow:
-    name = row.get("name", "")
     raw_email = row.get("email", "")
-    result = ImportRow(line=number, email=raw_email, name=name, outcome="geweigerd")
+    result = ImportRow(line=number, email=raw_email, name=row.get("name", ""),
+                       outcome="geweigerd")
     try:
         email = normalise_email(raw_email)
     except EmailNotValidError:
@@ -196,33 +196,10 @@ def _import_row(number, row, existing, regions, seen, apply) -> ImportRow:
         result.details.append("dit adres staat al eerder in het bestand")
         return result
     seen.add(email)
-    organisation = parse_organisation(row.get("organisation", ""))
-    role_code = row.get("role", "").lower() or "member"
-    region_name = row.get("region", "")
-    problems = []
-    if not name:
-        problems.append("naam ontbreekt")
-    if organisation is None:
-        problems.append(
-            f"onbekende organisatie '{row.get('organisation', '')}' "
-            "(VIAG, IMG of CIO-Beraad)"
-        )
-    if role_code not in CSV_ROLES:
-        problems.append(f"onbekende rol '{role_code}' (member, chair, delegate of admin)")
-    elif role_code == "chair" and not region_name:
-        problems.append("een regiovoorzitter heeft een regio nodig")
-    if problems:
-        result.details.extend(problems)
+    wanted = _wanted_fields(row, result.details)
+    if wanted is None:
         return result
 
-    wanted = {
-        "name": name,
-        "organisation": organisation,
-        "region": region_name or None,
-        "municipality": row.get("municipality", ""),
-        "role": CSV_ROLES[role_code],
-        "chairs_region": region_name if role_code == "chair" else None,
-    }
     user = existing.get(email)
     current = _member_fields(user) if user else None
     changed = [key for key in wanted if current is None or current[key] != wanted[key]]
@@ -242,6 +219,36 @@ def _import_row(number, row, existing, regions, seen, apply) -> ImportRow:
             existing[email] = user
         _apply_fields(user, wanted, regions)
     return result
+
+
+def _wanted_fields(row: dict[str, str], problems: list[str]) -> dict | None:
+    """The member's fields as the row gives them; None (and `problems` told why) when
+    the row cannot be imported."""
+    name = row.get("name", "")
+    organisation = parse_organisation(row.get("organisation", ""))
+    role_code = row.get("role", "").lower() or "member"
+    region_name = row.get("region", "")
+    if not name:
+        problems.append("naam ontbreekt")
+    if organisation is None:
+        problems.append(
+            f"onbekende organisatie '{row.get('organisation', '')}' "
+            "(VIAG, IMG of CIO-Beraad)"
+        )
+    if role_code not in CSV_ROLES:
+        problems.append(f"onbekende rol '{role_code}' (member, chair, delegate of admin)")
+    elif role_code == "chair" and not region_name:
+        problems.append("een regiovoorzitter heeft een regio nodig")
+    if problems:
+        return None
+    return {
+        "name": name,
+        "organisation": organisation,
+        "region": region_name or None,
+        "municipality": row.get("municipality", ""),
+        "role": CSV_ROLES[role_code],
+        "chairs_region": region_name if role_code == "chair" else None,
+    }
 
 
 def _member_fields(user: User) -> dict:
