@@ -2,21 +2,17 @@
 items, and import an agenda from text or Word. Every route loads through
 `meeting_for`/`item_for("change_agenda")`: the body's delegates, not after the meeting."""
 
-from flask import flash, redirect, request, url_for
+from flask import flash, request
 from flask_login import current_user, login_required
 
 from consult.extensions import db
 from consult.meetings import services
-from consult.meetings.blueprint import bp
+from consult.meetings.blueprint import bp, form_status, meeting_page, reason_page
 from consult.meetings.forms import AgendaSourceForm, ImportReviewForm, ItemForm, ReasonForm
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.pages import meeting_context
 from consult.pages import render_page, wants_fragment
 from consult.permissions import item_for, meeting_for
-
-
-def meeting_page(meeting: Meeting, anchor: str = ""):
-    return redirect(url_for("meetings.meeting", meeting_id=meeting.id) + anchor, 303)
 
 
 def item_fields(form: ItemForm) -> dict:
@@ -32,9 +28,8 @@ def item_fields(form: ItemForm) -> dict:
 
 
 def item_form_page(form: ItemForm, meeting: Meeting, item: AgendaItem | None, title: str):
-    status = 422 if form.is_submitted() else 200
-    return render_page("meetings/item_form.html", status=status, form=form, meeting=meeting,
-                       item=item, title=title)
+    return render_page("meetings/item_form.html", status=form_status(form), form=form,
+                       meeting=meeting, item=item, title=title)
 
 
 @bp.route("/vergaderingen/<int:meeting_id>/agendapunten/nieuw", methods=["GET", "POST"])
@@ -74,20 +69,22 @@ def agenda_response(meeting: Meeting):
     return meeting_page(meeting, "#agenda")
 
 
+def move(item_id: int, direction: str):
+    item = item_for("change_agenda", item_id)
+    services.move_item(item, direction)
+    return agenda_response(item.meeting)
+
+
 @bp.post("/agendapunten/<int:item_id>/omhoog")
 @login_required
 def move_up(item_id: int):
-    item = item_for("change_agenda", item_id)
-    services.move_item(item, "up")
-    return agenda_response(item.meeting)
+    return move(item_id, "up")
 
 
 @bp.post("/agendapunten/<int:item_id>/omlaag")
 @login_required
 def move_down(item_id: int):
-    item = item_for("change_agenda", item_id)
-    services.move_item(item, "down")
-    return agenda_response(item.meeting)
+    return move(item_id, "down")
 
 
 @bp.route("/agendapunten/<int:item_id>/terugtrekken", methods=["GET", "POST"])
@@ -99,9 +96,7 @@ def withdraw_item(item_id: int):
         services.withdraw_item(item, current_user, form.reason.data.strip())
         flash(f"Agendapunt {item.label} gaat van de agenda.", "success")
         return meeting_page(item.meeting)
-    status = 422 if form.is_submitted() else 200
-    return render_page("meetings/reason_form.html", status=status, form=form,
-                       meeting=item.meeting, title=f"Agendapunt {item.label} van de agenda halen",
+    return reason_page(form, item.meeting, title=f"Agendapunt {item.label} van de agenda halen",
                        intro=f"“{item.title}” blijft zichtbaar met de reden, maar er kan geen "
                              "inbreng meer op worden gegeven.",
                        submit="Van de agenda halen")
@@ -150,9 +145,8 @@ def import_agenda(meeting_id: int):
             return render_page("meetings/import_review.html", meeting=meeting,
                                review=ImportReviewForm.for_agenda(agenda),
                                preamble=agenda.preamble, title="Agenda controleren")
-    status = 422 if form.is_submitted() else 200
-    return render_page("meetings/import_source.html", status=status, form=form, meeting=meeting,
-                       title="Agenda importeren")
+    return render_page("meetings/import_source.html", status=form_status(form), form=form,
+                       meeting=meeting, title="Agenda importeren")
 
 
 @bp.post("/vergaderingen/<int:meeting_id>/agenda/importeren/opslaan")

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from consult.meetings import services
-from consult.meetings.blueprint import bp
+from consult.meetings.blueprint import bp, form_status, meeting_page, reason_page
 from consult.meetings.forms import MeetingForm, ReasonForm
 from consult.meetings.models import Body, Meeting
 from consult.pages import local_time, render_page
@@ -17,10 +17,6 @@ def read_only(error: ReadOnly):
     """A change to the agenda of a held meeting: say so on the meeting page."""
     flash("Deze vergadering is gehouden: de agenda is alleen nog te lezen.", "error")
     return redirect(url_for("meetings.meeting", meeting_id=error.meeting_id), 303)
-
-
-def meeting_page(meeting: Meeting):
-    return redirect(url_for("meetings.meeting", meeting_id=meeting.id), 303)
 
 
 def times_of(form: MeetingForm, body: Body):
@@ -40,9 +36,8 @@ def fill_form(form: MeetingForm, meeting: Meeting) -> None:
 
 
 def form_page(form: MeetingForm, meeting: Meeting | None, title: str):
-    status = 422 if form.is_submitted() else 200
-    return render_page("meetings/meeting_form.html", status=status, form=form, meeting=meeting,
-                       title=title)
+    return render_page("meetings/meeting_form.html", status=form_status(form), form=form,
+                       meeting=meeting, title=title)
 
 
 @bp.route("/vergaderingen/nieuw", methods=["GET", "POST"])
@@ -120,8 +115,6 @@ def cancel(meeting_id: int):
         else:
             flash("De vergadering is geannuleerd.", "success")
         return meeting_page(meeting)
-    status = 422 if form.is_submitted() else 200
-    return render_page("meetings/reason_form.html", status=status, form=form, meeting=meeting,
-                       title="Vergadering annuleren",
+    return reason_page(form, meeting, title="Vergadering annuleren",
                        intro="De vergadering blijft zichtbaar, met de reden die u hier geeft.",
                        submit="Vergadering annuleren")

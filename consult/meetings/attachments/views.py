@@ -53,40 +53,43 @@ def download(attachment_id: int):
     return response
 
 
+def store(item: AgendaItem, form, *, label: str, title: str, attachment=None,
+          context: dict):
+    """Check the form and store its file: (the attachment, None), or (None, the refusal)
+    with the error, and `context` for the list shown again."""
+    if not form.validate():
+        return None, refuse(item, form.first_error(), **context)
+    try:
+        return files.store_upload(
+            item, form.file.data, label=label, title=title,
+            confidential=form.confidential.data, by=current_user, attachment=attachment,
+        ), None
+    except files.AttachmentError as error:
+        form.file.errors = [*form.file.errors, str(error)]
+        return None, refuse(item, str(error), **context)
+
+
 @bp.post("/agendapunten/<int:item_id>/bijlagen")
 @login_required
 def upload(item_id: int):
     item = item_for("manage_attachments", item_id)
     form = attachment_form(item)
-    if not form.validate():
-        return refuse(item, form.first_error(), form=form)
-    try:
-        attachment = files.store_upload(
-            item, form.file.data, label=form.label.data, title=form.title.data,
-            confidential=form.confidential.data, by=current_user,
-        )
-    except files.AttachmentError as error:
-        form.file.errors = [*form.file.errors, str(error)]
-        return refuse(item, str(error), form=form)
-    return answer(item, f"Bijlage {files.describe(attachment)} is toegevoegd.")
+    attachment, refused = store(item, form, label=form.label.data, title=form.title.data,
+                                context={"form": form})
+    return refused or answer(item, f"Bijlage {files.describe(attachment)} is toegevoegd.")
 
 
 @bp.post("/bijlagen/<int:attachment_id>/bestand")
 @login_required
 def attach(attachment_id: int):
+    """The file of a placeholder, or a new file for an attachment."""
     attachment = attachment_for("manage_attachments", attachment_id)
     item = attachment.item
     form = AttachFileForm(id_prefix=f"bijlage-{attachment.id}")
-    if not form.validate():
-        return refuse(item, form.first_error(), error_attachment_id=attachment.id)
-    try:
-        files.store_upload(
-            item, form.file.data, label=attachment.label, title=attachment.title,
-            confidential=form.confidential.data, by=current_user, attachment=attachment,
-        )
-    except files.AttachmentError as error:
-        return refuse(item, str(error), error_attachment_id=attachment.id)
-    return answer(item, f"Het bestand van bijlage {files.describe(attachment)} is opgeslagen.")
+    _, refused = store(item, form, label=attachment.label, title=attachment.title,
+                       attachment=attachment, context={"error_attachment_id": attachment.id})
+    return refused or answer(
+        item, f"Het bestand van bijlage {files.describe(attachment)} is opgeslagen.")
 
 
 @bp.post("/bijlagen/<int:attachment_id>/verwijderen")
