@@ -76,17 +76,6 @@ def record_change(meeting: Meeting, by: User | None, action: str, field: str = "
                                          field=field, old_value=old, new_value=new, note=note))
 
 
-class MeetingRuleError(ValueError):
-    """A change the lifecycle does not allow; the message is for the user (Dutch)."""
-
-
-def check_times(starts_at: datetime, ends_at: datetime, input_deadline: datetime) -> None:
-    if ends_at <= starts_at:
-        raise MeetingRuleError("De eindtijd moet na de begintijd liggen.")
-    if input_deadline > starts_at:
-        raise MeetingRuleError("De deadline voor inbreng moet vóór de vergadering liggen.")
-
-
 def create_meeting(body: Body, by: User, *, starts_at: datetime, ends_at: datetime | None = None,
                    location: str = "", online: bool = False,
                    input_deadline: datetime | None = None) -> Meeting:
@@ -103,26 +92,6 @@ def create_meeting(body: Body, by: User, *, starts_at: datetime, ends_at: dateti
     return meeting
 
 
-def manageable_bodies(user: User) -> list[Body]:
-    """The bodies whose meetings `user` may create: "nieuwe vergadering" offers these."""
-    bodies = db.session.scalars(
-        select(Body).options(selectinload(Body.delegates)).order_by(Body.name)).all()
-    return [body for body in bodies if can_manage_meetings(user, body)]
-
-
-def upcoming_meetings(user: User, now: datetime) -> list[Meeting]:
-    """Mijn overleggen: the meetings of the bodies that ask `user` for input (or that the
-    user is a delegate of) that have not ended a day ago and are not cancelled."""
-    meetings = db.session.scalars(
-        select(Meeting)
-        .where(Meeting.body_id.in_(my_bodies_query(user)),
-               Meeting.ends_at > now - timedelta(days=1), Meeting.cancelled_at.is_(None))
-        .options(selectinload(Meeting.body).selectinload(Body.delegates))
-        .order_by(Meeting.starts_at)
-    ).all()
-    return [meeting for meeting in meetings if can_view_meeting(user, meeting)]
-
-
 def change_meeting(meeting: Meeting, by: User, *, starts_at: datetime, ends_at: datetime,
                    input_deadline: datetime, location: str, online: bool,
                    note: str = "") -> list[str]:
@@ -132,6 +101,17 @@ def change_meeting(meeting: Meeting, by: User, *, starts_at: datetime, ends_at: 
                                  input_deadline=input_deadline, note=note)
     meeting.location, meeting.online = location, online
     return changed
+
+
+class MeetingRuleError(ValueError):
+    """A change the lifecycle does not allow; the message is for the user (Dutch)."""
+
+
+def check_times(starts_at: datetime, ends_at: datetime, input_deadline: datetime) -> None:
+    if ends_at <= starts_at:
+        raise MeetingRuleError("De eindtijd moet na de begintijd liggen.")
+    if input_deadline > starts_at:
+        raise MeetingRuleError("De deadline voor inbreng moet vóór de vergadering liggen.")
 
 
 def reschedule_meeting(meeting: Meeting, by: User, *, starts_at: datetime, ends_at: datetime,
@@ -344,3 +324,23 @@ def count_responded(item_ids: set[int]) -> dict[int, int]:
         .group_by(AgendaItem.meeting_id)
     ).all()
     return dict(rows)
+
+
+def manageable_bodies(user: User) -> list[Body]:
+    """The bodies whose meetings `user` may create: "nieuwe vergadering" offers these."""
+    bodies = db.session.scalars(
+        select(Body).options(selectinload(Body.delegates)).order_by(Body.name)).all()
+    return [body for body in bodies if can_manage_meetings(user, body)]
+
+
+def upcoming_meetings(user: User, now: datetime) -> list[Meeting]:
+    """Mijn overleggen: the meetings of the bodies that ask `user` for input (or that the
+    user is a delegate of) that have not ended a day ago and are not cancelled."""
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.body_id.in_(my_bodies_query(user)),
+               Meeting.ends_at > now - timedelta(days=1), Meeting.cancelled_at.is_(None))
+        .options(selectinload(Meeting.body).selectinload(Body.delegates))
+        .order_by(Meeting.starts_at)
+    ).all()
+    return [meeting for meeting in meetings if can_view_meeting(user, meeting)]
