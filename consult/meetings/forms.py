@@ -17,7 +17,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from consult.accounts.forms import DutchForm
 from consult.meetings.agenda_import import ProposedAgenda, ProposedAttachment, ProposedItem
-from consult.meetings.models import PURPOSE_LABELS
+from consult.meetings.models import PURPOSE_LABELS, Meeting
+from consult.pages import local_time
 
 PURPOSE_CHOICES = [SelectChoice("", "— geen —")] + [
     SelectChoice(purpose.value, label) for purpose, label in PURPOSE_LABELS.items()
@@ -37,6 +38,16 @@ class MeetingForm(DutchForm):
     deadline_time = TimeField("Deadline: tijdstip", validators=[Optional()])
     note = TextAreaField("Toelichting bij de wijziging", validators=[Length(max=2000)],
                          description="Komt in het logboek van deze vergadering.")
+
+    def fill(self, meeting: Meeting) -> None:
+        """Show the meeting's times in local time, and its place."""
+        start, end = local_time(meeting.starts_at), local_time(meeting.ends_at)
+        deadline = local_time(meeting.input_deadline)
+        self.body_id.data = meeting.body_id
+        self.date.data, self.start_time.data, self.end_time.data = (
+            start.date(), start.time(), end.time())
+        self.deadline_date.data, self.deadline_time.data = deadline.date(), deadline.time()
+        self.location.data, self.online.data = meeting.location, meeting.online
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -9,7 +9,7 @@ from consult.meetings import services
 from consult.meetings.blueprint import bp, form_status, meeting_page, reason_page
 from consult.meetings.forms import MeetingForm, ReasonForm
 from consult.meetings.models import Body, Meeting
-from consult.pages import local_time, render_page
+from consult.pages import render_page
 from consult.permissions import ReadOnly, can_create_meetings, meeting_for, require
 
 
@@ -23,16 +23,6 @@ def times_of(form: MeetingForm, body: Body):
     return services.meeting_times(body, form.date.data, form.start_time.data,
                                   form.end_time.data, form.deadline_date.data,
                                   form.deadline_time.data)
-
-
-def fill_form(form: MeetingForm, meeting: Meeting) -> None:
-    start, end = local_time(meeting.starts_at), local_time(meeting.ends_at)
-    deadline = local_time(meeting.input_deadline)
-    form.body_id.data = meeting.body_id
-    form.date.data, form.start_time.data, form.end_time.data = (
-        start.date(), start.time(), end.time())
-    form.deadline_date.data, form.deadline_time.data = deadline.date(), deadline.time()
-    form.location.data, form.online.data = meeting.location, meeting.online
 
 
 def form_page(form: MeetingForm, meeting: Meeting | None, title: str):
@@ -71,7 +61,7 @@ def edit_meeting(meeting_id: int):
     form = MeetingForm()
     form.body_id.choices = [(meeting.body.id, meeting.body.name)]
     if request.method == "GET":
-        fill_form(form, meeting)
+        form.fill(meeting)
     elif form.validate_on_submit():
         starts_at, ends_at, deadline = times_of(form, meeting.body)
         try:
