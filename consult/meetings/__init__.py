@@ -6,6 +6,8 @@
   (a meeting's times, publishing, cancelling), agenda_views.py (items, importing);
 - subpackages with their own blueprint: attachments/ (bijlagen), calendar/ (.ics and the
   feed), bodies/ (admins manage the bodies).
+The archive's search reads input and statements too, so it lives above them
+(consult/archive); its page is meetings.archive.
 """
 
 from flask import Flask
