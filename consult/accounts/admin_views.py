@@ -56,38 +56,34 @@ def member_fields(form: MemberForm) -> dict:
     }
 
 
-def form_page(form: MemberForm, member: User | None):
-    status = 422 if form.is_submitted() else 200
-    return render_page("admin/member_form.html", status=status, form=form, member=member)
-
-
 @bp.route("/nieuw", methods=["GET", "POST"])
 def invite():
-    form = member_form()
-    if form.validate_on_submit():
-        try:
-            user = members.invite_member(invited_by=current_user, **member_fields(form))
-        except members.MemberRuleError as error:
-            form[error.field].errors.append(str(error))
-        else:
-            flash(f"{user.name} is uitgenodigd.", "success")
-            return redirect(url_for("members.index"), 303)
-    return form_page(form, None)
+    return member_page(None)
 
 
 @bp.route("/<int:member_id>", methods=["GET", "POST"])
 def edit(member_id: int):
-    member = member_for("manage_members", member_id)
+    return member_page(member_for("manage_members", member_id))
+
+
+def member_page(member: User | None):
+    """The member form: a new member is invited, an existing one changed."""
     form = member_form(member)
     if form.validate_on_submit():
         try:
-            members.update_member(member, by=current_user, **member_fields(form))
+            if member is None:
+                user = members.invite_member(invited_by=current_user, **member_fields(form))
+                message = f"{user.name} is uitgenodigd."
+            else:
+                members.update_member(member, by=current_user, **member_fields(form))
+                message = f"De gegevens van {member.name} zijn opgeslagen."
         except members.MemberRuleError as error:
             form[error.field].errors.append(str(error))
         else:
-            flash(f"De gegevens van {member.name} zijn opgeslagen.", "success")
+            flash(message, "success")
             return redirect(url_for("members.index"), 303)
-    return form_page(form, member)
+    status = 422 if form.is_submitted() else 200
+    return render_page("admin/member_form.html", status=status, form=form, member=member)
 
 
 @bp.post("/<int:member_id>/deactiveren")
