@@ -42,11 +42,13 @@ def _is_active_user(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
-def can_manage_members(user: User) -> bool:
+def can_manage_members(user: User, member: User | None = None) -> bool:
+    """Admins manage members (`member`: for `member_for`; any member)."""
     return _is_active_user(user) and user.role == Role.ADMIN
 
 
-def can_manage_bodies(user: User) -> bool:
+def can_manage_bodies(user: User, body: Body | None = None) -> bool:
+    """Admins manage bodies (`body`: for `body_for`; any body)."""
     return _is_active_user(user) and user.role == Role.ADMIN
 
 

@@ -201,7 +201,7 @@ def create_world(app, users):
     draft; `other_delegate` delegates another body."""
     from consult.accounts.models import User
     from consult.demo.meetings import tiny_pdf
-    from consult.meetings.attachments import store_upload
+    from consult.meetings.attachments.files import store_upload
     from consult.meetings.models import Attachment
 
     with app.test_request_context():

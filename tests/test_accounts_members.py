@@ -1,14 +1,17 @@
 import io
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from consult.accounts import members
 from consult.accounts.members import import_members
 from consult.accounts.models import LoginSession, Organisation, Region, Role, User
 from consult.demo import demo_members_csv
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from tests.conftest import SHARED
+from tests.factories import make_user
 
 
 def fixture_csv() -> str:
@@ -205,3 +208,52 @@ def test_deactivate_keeps_history_and_ends_sessions(app, client, auth, users):
     client.post(f"/beheer/leden/{users['member']}/heractiveren")
     with app.app_context():
         assert db.session.get(User, users["member"]).active
+
+
+def member_fields(user: User, **changes) -> dict:
+    values = {"name": user.name, "email": user.email, "organisation": user.organisation,
+              "municipality": user.municipality, "role": user.role,
+              "region_id": user.region_id, "chairs_region_id": user.chairs_region_id}
+    return values | changes
+
+
+def test_update_member_refuses_a_taken_address_and_an_admin_demoting_themself(app):
+    with app.app_context():
+        admin = make_user("admin", email="ada@example.org")
+        member = make_user(email="anouk@example.org")
+        with pytest.raises(members.MemberRuleError) as taken:
+            members.update_member(member, by=admin, **member_fields(
+                member, name="Anders", email="ada@example.org"))
+        assert taken.value.field == "email" and member.name != "Anders"  # nothing written
+        with pytest.raises(members.MemberRuleError) as own:
+            members.update_member(admin, by=admin, **member_fields(admin, role=Role.MEMBER))
+        assert own.value.field == "role" and admin.role == Role.ADMIN
+        members.update_member(member, by=admin, **member_fields(member, role=Role.DELEGATE))
+        assert member.role == Role.DELEGATE
+        other_admin = make_user("admin")
+        members.update_member(other_admin, by=admin, **member_fields(other_admin,
+                                                                     role=Role.MEMBER))
+        assert other_admin.role == Role.MEMBER  # another admin may be demoted
+
+
+def test_invite_member_refuses_a_taken_address_before_writing(app):
+    with app.app_context():
+        admin = make_user("admin", email="ada@example.org")
+        with pytest.raises(members.MemberRuleError):
+            members.invite_member(invited_by=admin, name="Ada Twee", email="ada@example.org",
+                                  organisation=Organisation.VIAG)
+        assert db.session.scalar(select(func.count(User.id))) == 1
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_member_filters_ignore_what_the_list_does_not_offer():
+    filters = members.MemberFilters.from_args({
+        "q": "  kok ", "organisation": "Gemeente X", "role": "chair", "region": "abc",
+        "status": "inactive"})
+    assert filters == members.MemberFilters(q="kok", role="chair", status="inactive")
+    assert members.MemberFilters.from_args({"region": "7", "role": "admin"}).region == 7
+
+
+def test_member_csv_from_excel_on_windows_is_read():
+    assert members.decode_csv("name;Zoë\n".encode("cp1252")) == "name;Zoë\n"
+    assert members.decode_csv("\ufeffname,Zoë".encode()) == "name,Zoë"

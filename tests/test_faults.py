@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.models import OutboxMessage, OutboxStatus
-from consult.meetings.attachments import DISK_FULL
+from consult.meetings.attachments.files import DISK_FULL
 from consult.meetings.models import Attachment, Meeting
 from tests.conftest import skip_unless_ci
 from tests.test_fuzz_routes import database_state

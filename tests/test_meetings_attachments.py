@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 
 from consult.accounts.models import User
 from consult.extensions import db
-from consult.meetings import attachments
-from consult.meetings.attachments import AttachmentError, detect_type, safe_filename
+from consult.meetings.attachments import files as attachments
+from consult.meetings.attachments.files import AttachmentError, detect_type, safe_filename
 from consult.meetings.models import AgendaItem, Attachment
 from tests.factories import make_body, make_meeting, make_user
 

@@ -9,12 +9,9 @@ from icalendar import Calendar
 from consult.accounts.models import Organisation, User
 from consult.extensions import db
 from consult.meetings.calendar import feed_calendar
+from consult.meetings.calendar.services import ensure_calendar_token
 from consult.meetings.models import Meeting
-from consult.meetings.services import (
-    cancel_meeting,
-    ensure_calendar_token,
-    reschedule_meeting,
-)
+from consult.meetings.services import cancel_meeting, reschedule_meeting
 from tests.factories import make_body, make_meeting
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -4,9 +4,11 @@ import pytest
 from sqlalchemy import select
 
 from consult.accounts.models import Organisation
+from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.meetings import services
+from consult.meetings.models import AgendaItem, Meeting, Purpose
 from consult.meetings.services import MeetingStatus, meeting_status
 from consult.scheduler import run_tick
 from tests.factories import make_body, make_meeting, make_user
@@ -159,3 +161,91 @@ def test_constituency_without_regions_is_everyone_of_the_organisations(ctx):
     img = make_user("member", organisation=Organisation.IMG)
     body = make_body(organisations=[Organisation.VIAG, Organisation.IMG])
     assert set(db.session.scalars(services.constituency_query(body))) == {viag, img}
+
+
+# --- rules that moved out of the views ----------------------------------------------
+
+
+def test_create_meeting_refuses_impossible_times_before_writing(ctx):
+    body = make_body()
+    starts_at = utc(2026, 10, 15, 7, 30)
+    with pytest.raises(services.MeetingRuleError, match="eindtijd"):
+        services.create_meeting(body, None, starts_at=starts_at, ends_at=starts_at)
+    with pytest.raises(services.MeetingRuleError, match="deadline"):
+        services.create_meeting(body, None, starts_at=starts_at,
+                                input_deadline=starts_at + timedelta(hours=1))
+    assert db.session.scalars(select(Meeting)).all() == []
+    meeting = services.create_meeting(body, None, starts_at=starts_at)
+    assert meeting.id is not None  # flushed: the view redirects to it
+    assert meeting.input_deadline == services.propose_deadline(body, starts_at)
+
+
+def test_meeting_times_take_the_given_deadline_or_the_bodys_rule(ctx):
+    body = make_body(deadline_working_days=1, deadline_time=time(12, 0))
+    day = date(2026, 10, 15)  # a Thursday, summer time (UTC+2)
+    starts_at, ends_at, deadline = services.meeting_times(body, day, time(9, 30), time(12, 0))
+    assert (starts_at, ends_at) == (utc(2026, 10, 15, 7, 30), utc(2026, 10, 15, 10, 0))
+    assert deadline == utc(2026, 10, 14, 10, 0)  # Wednesday 12.00
+    given = services.meeting_times(body, day, time(9, 30), time(12, 0),
+                                   date(2026, 10, 9), time(17, 0))
+    assert given[2] == utc(2026, 10, 9, 15, 0)
+    # A date without a time (or the other way round) is no deadline: the rule decides.
+    assert services.meeting_times(body, day, time(9, 30), time(12, 0), date(2026, 10, 9))[2] \
+        == deadline
+
+
+def test_published_items_are_withdrawn_not_deleted(ctx):
+    meeting = make_meeting(make_body(), published=True, items=2)
+    item = meeting.items[0]
+    with pytest.raises(services.MeetingRuleError, match="van de agenda"):
+        services.delete_item(item)
+    assert item in meeting.items
+    draft = make_meeting(make_body("Regioberaad"), published=False, items=2)
+    services.delete_item(draft.items[0])
+    db.session.flush()
+    assert len(draft.items) == 1
+    assert db.session.scalars(select(AgendaItem)
+                              .where(AgendaItem.meeting_id == draft.id)).all() \
+        == draft.items
+
+
+def test_update_item_keeps_sub_numbers_in_capitals_and_knows_its_fields(ctx):
+    meeting = make_meeting(make_body(), published=False, items=0)
+    item = services.add_item(meeting, number="3", sub="a", title="Jaarplan",
+                             purpose="besluitvorming")
+    assert item.id is not None and item.label == "3A"
+    assert item.purpose == Purpose.BESLUITVORMING
+    services.update_item(item, sub="", purpose="")
+    assert (item.label, item.purpose) == ("3", None)
+    with pytest.raises(TypeError, match="position"):
+        services.update_item(item, position=1)
+
+
+def test_propose_agenda_says_what_is_missing(ctx):
+    with pytest.raises(services.AgendaSourceError) as empty:
+        services.propose_agenda("   ")
+    assert empty.value.field == "text"
+    with pytest.raises(services.AgendaSourceError) as unnumbered:
+        services.propose_agenda("Opening\nRondvraag")
+    assert unnumbered.value.field == "text" and "genummerde" in str(unnumbered.value)
+    with pytest.raises(services.AgendaSourceError) as broken:
+        services.propose_agenda("", b"geen word-bestand")
+    assert broken.value.field == "file"
+    agenda = services.propose_agenda("1. Opening\n2. Rondvraag")
+    assert [item.title for item in agenda.items] == ["Opening", "Rondvraag"]
+
+
+def test_manageable_and_upcoming_follow_the_permission_rules(ctx):
+    delegate = make_user("delegate")
+    member = make_user(organisation=Organisation.IMG)
+    own = make_body(delegates=[delegate], organisations=[Organisation.VIAG])
+    other = make_body("Regioberaad", organisations=[Organisation.IMG])
+    assert services.manageable_bodies(delegate) == [own]
+    assert services.manageable_bodies(member) == []
+    coming = make_meeting(other, starts_in_days=3)
+    make_meeting(other, starts_in_days=-3, deadline_in_days=-5)  # ended days ago
+    make_meeting(other, starts_in_days=4, cancelled_at=utcnow())
+    draft = make_meeting(own, starts_in_days=5, published=False)
+    now = utcnow()
+    assert services.upcoming_meetings(member, now) == [coming]
+    assert services.upcoming_meetings(delegate, now) == [draft]  # a delegate sees drafts

@@ -371,3 +371,17 @@ def test_archive_searches_input_statements_and_outcomes_as_allowed(app, client, 
     assert "gevonden in: uitkomst" in client.get("/archief?q=zeeland").get_data(as_text=True)
     auth.login("delegate")
     assert "gevonden in: inbreng" in client.get("/archief?q=haven-y").get_data(as_text=True)
+
+
+def test_delete_item_says_why_a_published_item_stays(app, client, auth, world):
+    auth.login("delegate")
+    refused = client.post(f"/agendapunten/{world['item']}/verwijderen", follow_redirects=True)
+    assert "Een gepubliceerd agendapunt verwijdert u niet" in refused.get_data(as_text=True)
+    with app.app_context():
+        draft_item = db.session.scalars(select(AgendaItem.id).where(
+            AgendaItem.meeting_id == world["draft"])).first()
+    deleted = client.post(f"/agendapunten/{draft_item}/verwijderen", follow_redirects=True)
+    assert "is verwijderd" in deleted.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(AgendaItem, world["item"]) is not None
+        assert db.session.get(AgendaItem, draft_item) is None

@@ -1,10 +1,13 @@
+"""Accounts: members, login by link or password, login sessions (views.py), and the
+admins' member management (members.py, admin_views.py)."""
+
 from flask import Flask
 
 from consult.accounts import models  # noqa: F401  (tables for migrations)
 
 
 def init_app(app: Flask) -> None:
-    from consult.accounts import admin, services, views
+    from consult.accounts import admin_views, services, views
     from consult.extensions import login_manager
 
     login_manager.login_view = "accounts.login"
@@ -12,4 +15,4 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(services.load_session_user)
     app.register_blueprint(views.bp)
-    app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_views.bp)

@@ -1,16 +1,17 @@
-"""Managing members: invite, edit, deactivate, and the CSV import."""
+"""Managing members: find, invite, edit, deactivate, and the CSV import."""
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import Organisation, Region, Role, User
 from consult.accounts.services import end_all_sessions
-from consult.database import utcnow
+from consult.database import contains_pattern, utcnow
 from consult.extensions import db
 from consult.mail.services import queue_message
 from consult.pages import external_url
@@ -26,6 +27,71 @@ FIELD_LABELS = {
 
 class MemberFileError(ValueError):
     """The file as a whole cannot be read (wrong columns, not CSV)."""
+
+
+class MemberRuleError(ValueError):
+    """A change to a member that is refused; the message is for the user (Dutch), `field`
+    the form field it is about."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+
+
+EMAIL_TAKEN = "Er is al een lid met dit e-mailadres."
+OWN_ADMIN_ROLE = "U kunt uw eigen beheerdersrol niet weghalen."
+
+
+# --- finding members -------------------------------------------------------------
+
+
+@dataclass
+class MemberFilters:
+    """The filters of the member list, as the page's form sends them."""
+
+    q: str = ""
+    organisation: str = ""
+    role: str = ""  # a Role value, or "chair": the regional chairs
+    region: int = 0
+    status: str = "active"  # "active", "inactive" or "all"
+
+    @classmethod
+    def from_args(cls, args: Mapping) -> "MemberFilters":
+        organisation = args.get("organisation", "")
+        role = args.get("role", "")
+        region = args.get("region", "")
+        return cls(
+            q=args.get("q", "").strip()[:100],
+            organisation=organisation if organisation in {o.value for o in Organisation} else "",
+            role=role if role in {r.value for r in Role} | {"chair"} else "",
+            region=int(region) if region.isdigit() else 0,
+            status=args.get("status", "active"),
+        )
+
+
+def member_query(filters: MemberFilters):
+    """The members that match `filters`, by name."""
+    query = select(User).options(selectinload(User.region), selectinload(User.chairs_region))
+    if filters.q:
+        pattern = contains_pattern(filters.q)
+        query = query.where(or_(func.lower(User.name).like(pattern, escape="\\"),
+                                User.email.like(pattern, escape="\\"),
+                                func.lower(User.municipality).like(pattern, escape="\\")))
+    if filters.organisation:
+        query = query.where(User.organisation == Organisation(filters.organisation))
+    if filters.role == "chair":
+        query = query.where(User.chairs_region_id.is_not(None))
+    elif filters.role:
+        query = query.where(User.role == Role(filters.role))
+    if filters.region:
+        query = query.where(User.region_id == filters.region)
+    if filters.status in ("active", "inactive"):
+        query = query.where(User.active.is_(filters.status == "active"))
+    return query.order_by(User.name)
+
+
+def all_regions() -> list[Region]:
+    return list(db.session.scalars(select(Region).order_by(Region.name)))
 
 
 @dataclass
@@ -65,6 +131,14 @@ def get_or_create_region(name: str) -> Region | None:
         region = Region(name=name)
         db.session.add(region)
     return region
+
+
+def decode_csv(raw: bytes) -> str:
+    """UTF-8 (with or without a BOM), else Windows-1252: what Excel on Windows saves."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
 
 
 def read_csv(text: str) -> list[dict[str, str]]:
@@ -109,9 +183,9 @@ def import_members(
 
 
 def _import_row(number, row, existing, regions, seen, apply) -> ImportRow:
-    name = row.get("name", "")
     raw_email = row.get("email", "")
-    result = ImportRow(line=number, email=raw_email, name=name, outcome="geweigerd")
+    result = ImportRow(line=number, email=raw_email, name=row.get("name", ""),
+                       outcome="geweigerd")
     try:
         email = normalise_email(raw_email)
     except EmailNotValidError:
@@ -122,33 +196,10 @@ def _import_row(number, row, existing, regions, seen, apply) -> ImportRow:
         result.details.append("dit adres staat al eerder in het bestand")
         return result
     seen.add(email)
-    organisation = parse_organisation(row.get("organisation", ""))
-    role_code = row.get("role", "").lower() or "member"
-    region_name = row.get("region", "")
-    problems = []
-    if not name:
-        problems.append("naam ontbreekt")
-    if organisation is None:
-        problems.append(
-            f"onbekende organisatie '{row.get('organisation', '')}' "
-            "(VIAG, IMG of CIO-Beraad)"
-        )
-    if role_code not in CSV_ROLES:
-        problems.append(f"onbekende rol '{role_code}' (member, chair, delegate of admin)")
-    elif role_code == "chair" and not region_name:
-        problems.append("een regiovoorzitter heeft een regio nodig")
-    if problems:
-        result.details.extend(problems)
+    wanted = _wanted_fields(row, result.details)
+    if wanted is None:
         return result
 
-    wanted = {
-        "name": name,
-        "organisation": organisation,
-        "region": region_name or None,
-        "municipality": row.get("municipality", ""),
-        "role": CSV_ROLES[role_code],
-        "chairs_region": region_name if role_code == "chair" else None,
-    }
     user = existing.get(email)
     current = _member_fields(user) if user else None
     changed = [key for key in wanted if current is None or current[key] != wanted[key]]
@@ -168,6 +219,36 @@ def _import_row(number, row, existing, regions, seen, apply) -> ImportRow:
             existing[email] = user
         _apply_fields(user, wanted, regions)
     return result
+
+
+def _wanted_fields(row: dict[str, str], problems: list[str]) -> dict | None:
+    """The member's fields as the row gives them; None (and `problems` told why) when
+    the row cannot be imported."""
+    name = row.get("name", "")
+    organisation = parse_organisation(row.get("organisation", ""))
+    role_code = row.get("role", "").lower() or "member"
+    region_name = row.get("region", "")
+    if not name:
+        problems.append("naam ontbreekt")
+    if organisation is None:
+        problems.append(
+            f"onbekende organisatie '{row.get('organisation', '')}' "
+            "(VIAG, IMG of CIO-Beraad)"
+        )
+    if role_code not in CSV_ROLES:
+        problems.append(f"onbekende rol '{role_code}' (member, chair, delegate of admin)")
+    elif role_code == "chair" and not region_name:
+        problems.append("een regiovoorzitter heeft een regio nodig")
+    if problems:
+        return None
+    return {
+        "name": name,
+        "organisation": organisation,
+        "region": region_name or None,
+        "municipality": row.get("municipality", ""),
+        "role": CSV_ROLES[role_code],
+        "chairs_region": region_name if role_code == "chair" else None,
+    }
 
 
 def _member_fields(user: User) -> dict:
@@ -199,6 +280,10 @@ def _apply_fields(user: User, wanted: dict, regions: dict[str, Region]) -> None:
 
 
 def invite_member(*, invited_by: User, **fields) -> User:
+    """A new member, with an invitation in the outbox. Raises MemberRuleError when the
+    address is taken (nothing written)."""
+    if email_taken(fields["email"]):
+        raise MemberRuleError("email", EMAIL_TAKEN)
     user = User(**fields)
     db.session.add(user)
     db.session.flush()
@@ -213,6 +298,17 @@ def invite_member(*, invited_by: User, **fields) -> User:
         idempotency_key=f"invite:{user.id}",
     )
     return user
+
+
+def update_member(member: User, *, by: User, **fields) -> None:
+    """Change a member's details. Raises MemberRuleError (nothing written) when the
+    address is taken, or when an admin would take away their own admin role."""
+    if email_taken(fields["email"], except_user=member):
+        raise MemberRuleError("email", EMAIL_TAKEN)
+    if member.id == by.id and fields["role"] != Role.ADMIN:
+        raise MemberRuleError("role", OWN_ADMIN_ROLE)
+    for key, value in fields.items():
+        setattr(member, key, value)
 
 
 def deactivate_member(user: User) -> None:

@@ -5,11 +5,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from consult.accounts import services
 from consult.accounts.forms import LoginLinkForm, PasswordLoginForm, SetPasswordForm
-from consult.extensions import db
+from consult.database import keep_changes
 from consult.pages import render_page
 
 bp = Blueprint("accounts", __name__)
-
 
 
 def client_ip() -> str:
@@ -40,7 +39,6 @@ def finish_login(user, next_url: str = ""):
     services.start_session(user, request.headers.get("User-Agent", ""))
     login_user(user)
     session.permanent = True
-    db.session.commit()
     return redirect(services.safe_next_url(next_url) or url_for("meetings.dashboard"), 303)
 
 
@@ -59,14 +57,12 @@ def request_link():
     try:
         services.request_login_link(form.email.data, client_ip(), form.next.data or "")
     except services.TooManyAttempts as error:
-        db.session.rollback()
         return render_login(
             link_form=form,
             status=429,
             message="U heeft te vaak een inloglink aangevraagd. Probeer het over "
             f"{error.retry_after // 60} minuten opnieuw, of log in met uw wachtwoord.",
         )
-    db.session.commit()
     return redirect(url_for("accounts.link_sent"), 303)
 
 
@@ -84,7 +80,6 @@ def password_login():
     try:
         user = services.login_with_password(form.email.data, form.password.data, client_ip())
     except services.TooManyAttempts as error:
-        db.session.rollback()
         return render_login(
             password_form=form,
             status=429,
@@ -92,7 +87,7 @@ def password_login():
             f"{error.retry_after // 60} minuten opnieuw, of vraag een inloglink aan.",
         )
     except services.LoginFailed:
-        db.session.commit()  # the failed attempt counts
+        keep_changes()  # the failed attempt counts
         form.password.errors = ["Het e-mailadres of het wachtwoord klopt niet."]
         return render_login(password_form=form, status=422)
     return finish_login(user, form.next.data or "")
@@ -116,7 +111,6 @@ def use_login_link(token: str):
     try:
         link = services.use_login_link(token)
     except services.InvalidLoginLink as error:
-        db.session.rollback()
         return render_page("accounts/link_invalid.html", status=410, reason=error.reason)
     return finish_login(link.user, link.next_url)
 
@@ -125,7 +119,6 @@ def use_login_link(token: str):
 @login_required
 def logout():
     services.end_session(current_user.login_token)
-    db.session.commit()
     logout_user()
     session.clear()
     flash("U bent uitgelogd.", "info")
@@ -136,7 +129,6 @@ def logout():
 @login_required
 def logout_everywhere():
     services.end_all_sessions(current_user)
-    db.session.commit()
     logout_user()
     session.clear()
     flash("U bent op alle apparaten uitgelogd.", "info")
@@ -150,7 +142,6 @@ def account():
     form = SetPasswordForm(min_length=minimum)
     if form.validate_on_submit():
         services.set_password(current_user, form.password.data)
-        db.session.commit()
         flash("Uw wachtwoord is ingesteld.", "success")
         return redirect(url_for("accounts.account"), 303)
     status = 422 if form.is_submitted() else 200
@@ -161,6 +152,5 @@ def account():
 @login_required
 def remove_password():
     services.set_password(current_user, None)
-    db.session.commit()
     flash("Uw wachtwoord is verwijderd. U logt voortaan in met een inloglink.", "success")
     return redirect(url_for("accounts.account"), 303)

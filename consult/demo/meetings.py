@@ -14,7 +14,7 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings import services
 from consult.meetings.agenda_import import parse_agenda_text
-from consult.meetings.attachments import store_upload
+from consult.meetings.attachments.files import store_upload
 from consult.meetings.models import Body, Meeting
 from consult.pages import MONTHS, WEEKDAYS
 from consult.statements.models import Outcome, Statement, StatementRevision, StatementStatus

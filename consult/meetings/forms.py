@@ -1,62 +1,28 @@
+"""The delegates' forms: a meeting, an agenda item, a reason, importing an agenda."""
+
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    EmailField,
     FieldList,
     FormField,
-    IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms import Form as PlainForm
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from consult.accounts.forms import DutchForm
-from consult.accounts.models import Organisation
-from consult.meetings.models import FREQUENCY_LABELS, PURPOSE_LABELS
+from consult.meetings.agenda_import import ProposedAgenda, ProposedAttachment, ProposedItem
+from consult.meetings.models import PURPOSE_LABELS, Meeting
+from consult.pages import local_time
 
 PURPOSE_CHOICES = [SelectChoice("", "— geen —")] + [
     SelectChoice(purpose.value, label) for purpose, label in PURPOSE_LABELS.items()
 ]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class BodyForm(DutchForm):
-    name = StringField("Naam", validators=[DataRequired("Vul de naam in."), Length(max=200)])
-    short_name = StringField("Korte naam", validators=[DataRequired("Vul een korte naam in."),
-                                                       Length(max=40)])
-    frequency = SelectField("Vergadert", choices=[SelectChoice(f.value, label)
-                                                  for f, label in FREQUENCY_LABELS.items()])
-    statement_label = StringField(
-        "Titel van de gezamenlijke inbreng", validators=[DataRequired(), Length(max=120)],
-        description='Bijvoorbeeld "Inbreng VIAG/IMG+CIO".')
-    outcome_label = StringField(
-        "Titel van de uitkomst", validators=[DataRequired(), Length(max=120)],
-        description='Bijvoorbeeld "Bespreking TF".')
-    secretariat_email = EmailField(
-        "E-mailadres van het secretariaat",
-        validators=[Optional(), Email("Dit is geen geldig e-mailadres."), Length(max=254)])
-    deadline_working_days = IntegerField(
-        "Deadline voor inbreng: aantal werkdagen vóór de vergadering",
-        validators=[NumberRange(0, 20, "Kies 0 tot 20 werkdagen.")])
-    deadline_time = TimeField("Deadline: tijdstip", validators=[DataRequired("Vul een tijd in.")])
-    members_see_each_other = BooleanField("Leden zien elkaars inbreng")
-    organisations = MultiCheckboxField(
-        "Wie wordt om inbreng gevraagd", choices=[SelectChoice(o.value) for o in Organisation],
-        validators=[DataRequired("Kies minstens één organisatie.")])
-    regions = MultiCheckboxField("Alleen uit deze regio's", coerce=int,
-                                 description="Niets aangevinkt: alle regio's.")
-    delegates = MultiCheckboxField("Gedelegeerden", coerce=int)
 
 
 class MeetingForm(DutchForm):
@@ -72,6 +38,16 @@ class MeetingForm(DutchForm):
     deadline_time = TimeField("Deadline: tijdstip", validators=[Optional()])
     note = TextAreaField("Toelichting bij de wijziging", validators=[Length(max=2000)],
                          description="Komt in het logboek van deze vergadering.")
+
+    def fill(self, meeting: Meeting) -> None:
+        """Show the meeting's times in local time, and its place."""
+        start, end = local_time(meeting.starts_at), local_time(meeting.ends_at)
+        deadline = local_time(meeting.input_deadline)
+        self.body_id.data = meeting.body_id
+        self.date.data, self.start_time.data, self.end_time.data = (
+            start.date(), start.time(), end.time())
+        self.deadline_date.data, self.deadline_time.data = deadline.date(), deadline.time()
+        self.location.data, self.online.data = meeting.location, meeting.online
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -130,4 +106,43 @@ class ImportItemForm(PlainForm):
 
 
 class ImportReviewForm(DutchForm):
+    """The proposed items of an imported agenda, for the delegate to check and correct."""
+
     items = FieldList(FormField(ImportItemForm), min_entries=0, max_entries=200)
+
+    @classmethod
+    def for_agenda(cls, agenda: ProposedAgenda) -> "ImportReviewForm":
+        form = cls(formdata=None)
+        for proposed in agenda.items:
+            form.items.append_entry({
+                "include": True,
+                "number": proposed.number,
+                "sub": proposed.sub,
+                "title": proposed.title,
+                "explanation": proposed.explanation,
+                "presenter": proposed.presenter,
+                "purpose": proposed.purpose or "",
+                "asks_input": proposed.asks_input,
+                "attachments": "\n".join(f"{a.label} {a.title}".strip()
+                                         for a in proposed.attachments),
+            })
+        return form
+
+    def agenda(self) -> ProposedAgenda:
+        """The items the delegate kept, as corrected."""
+        return ProposedAgenda(items=[_proposed_item(entry.form) for entry in self.items
+                                     if entry.form.include.data], preamble="")
+
+
+def _proposed_item(data: ImportItemForm) -> ProposedItem:
+    attachments = []
+    for line in (data.attachments.data or "").splitlines():
+        label, _, title = line.strip().partition(" ")
+        if label:
+            attachments.append(ProposedAttachment(label=label.rstrip(".:").lower(),
+                                                  title=title.strip(" -–:")))
+    return ProposedItem(
+        number=data.number.data.strip(), sub=(data.sub.data or "").strip().upper(),
+        title=data.title.data.strip(), explanation=(data.explanation.data or "").strip(),
+        purpose=data.purpose.data or None, presenter=(data.presenter.data or "").strip(),
+        asks_input=data.asks_input.data, attachments=attachments)

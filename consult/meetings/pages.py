@@ -7,9 +7,15 @@ from sqlalchemy.orm import selectinload
 
 from consult.comments import services as comments
 from consult.comments.forms import comment_form
+from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings.models import AgendaItem, Meeting
-from consult.meetings.services import meeting_title
+from consult.meetings.services import (
+    count_items,
+    count_responded,
+    meeting_title,
+    upcoming_meetings,
+)
 from consult.meetings.status import MeetingStatus, meeting_status
 from consult.permissions import (
     can_comment,
@@ -18,6 +24,7 @@ from consult.permissions import (
     is_asked_for_meeting,
 )
 from consult.statements.models import Outcome, Statement, StatementStatus
+from consult.statements.services import my_input_results
 
 
 def meeting_context(meeting: Meeting) -> dict:
@@ -82,3 +89,21 @@ def inline_context(item, form=None, error=None, late=False, saved=False) -> dict
     """The response area of one item on the meeting page."""
     return {**meeting_context(item.meeting), "item": item, "form": form,
             "form_item_id": item.id, "error": error, "late": late, "saved": saved}
+
+
+def dashboard_context(user) -> dict:
+    """Mijn overleggen: the coming meetings of my bodies with, per meeting, how many items
+    ask for input and how many still wait for mine; and what became of my input."""
+    now = utcnow()
+    meetings = upcoming_meetings(user, now)
+    meeting_ids = [meeting.id for meeting in meetings]
+    asked = count_items(meeting_ids)
+    responded = count_responded(comments.responded_item_ids(user.id, meeting_ids))
+    rows = [{
+        "meeting": meeting,
+        "status": meeting_status(meeting, now),
+        "asked": asked.get(meeting.id, 0),
+        "waiting": asked.get(meeting.id, 0) - responded.get(meeting.id, 0),
+    } for meeting in meetings]
+    return {"rows": rows, "now": now, "MeetingStatus": MeetingStatus,
+            "results": my_input_results(user)}

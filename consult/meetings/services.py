@@ -1,17 +1,17 @@
 """The rules of meetings: deadlines, status, agenda editing, publishing, rescheduling."""
 
-import secrets
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import User
 from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings import signals
-from consult.meetings.agenda_import import ProposedAgenda
+from consult.meetings.agenda_import import ProposedAgenda, docx_to_text, parse_agenda_text
 from consult.meetings.models import (
     AgendaItem,
     Attachment,
@@ -21,8 +21,13 @@ from consult.meetings.models import (
     Purpose,
 )
 from consult.meetings.status import MeetingStatus, meeting_status  # noqa: F401  (re-exported)
-from consult.pages import external_url
-from consult.permissions import constituency_query
+from consult.pages import external_url, format_date
+from consult.permissions import (
+    can_manage_meetings,
+    can_view_meeting,
+    constituency_query,
+    my_bodies_query,
+)
 
 
 def local_zone() -> ZoneInfo:
@@ -50,9 +55,18 @@ def propose_deadline(body: Body, starts_at: datetime) -> datetime:
                           body.deadline_time)
 
 
-def meeting_title(meeting: Meeting) -> str:
-    from consult.pages import format_date
+def meeting_times(body: Body, day: date, start: time, end: time,
+                  deadline_day: date | None = None,
+                  deadline_at: time | None = None) -> tuple[datetime, datetime, datetime]:
+    """(starts_at, ends_at, input_deadline) of a meeting on `day`, in local time; without
+    a deadline date and time, the body's rule proposes one."""
+    starts_at, ends_at = local_datetime(day, start), local_datetime(day, end)
+    if deadline_day and deadline_at:
+        return starts_at, ends_at, local_datetime(deadline_day, deadline_at)
+    return starts_at, ends_at, propose_deadline(body, starts_at)
 
+
+def meeting_title(meeting: Meeting) -> str:
     return f"{meeting.body.name}, {format_date(meeting.starts_at)}"
 
 
@@ -65,17 +79,28 @@ def record_change(meeting: Meeting, by: User | None, action: str, field: str = "
 def create_meeting(body: Body, by: User, *, starts_at: datetime, ends_at: datetime | None = None,
                    location: str = "", online: bool = False,
                    input_deadline: datetime | None = None) -> Meeting:
-    meeting = Meeting(
-        body=body,
-        starts_at=starts_at,
-        ends_at=ends_at or starts_at + timedelta(hours=3),
-        location=location,
-        online=online,
-        input_deadline=input_deadline or propose_deadline(body, starts_at),
-    )
+    """A draft meeting (flushed: it has its id); raises MeetingRuleError, writing
+    nothing, for impossible times."""
+    ends_at = ends_at or starts_at + timedelta(hours=3)
+    input_deadline = input_deadline or propose_deadline(body, starts_at)
+    check_times(starts_at, ends_at, input_deadline)
+    meeting = Meeting(body=body, starts_at=starts_at, ends_at=ends_at, location=location,
+                      online=online, input_deadline=input_deadline)
     db.session.add(meeting)
     record_change(meeting, by, "aangemaakt")
+    db.session.flush()
     return meeting
+
+
+def change_meeting(meeting: Meeting, by: User, *, starts_at: datetime, ends_at: datetime,
+                   input_deadline: datetime, location: str, online: bool,
+                   note: str = "") -> list[str]:
+    """The meeting form of an existing meeting: new times go through reschedule_meeting
+    (audit log, reminders), the place is simply set. Returns the moved fields."""
+    changed = reschedule_meeting(meeting, by, starts_at=starts_at, ends_at=ends_at,
+                                 input_deadline=input_deadline, note=note)
+    meeting.location, meeting.online = location, online
+    return changed
 
 
 class MeetingRuleError(ValueError):
@@ -93,8 +118,6 @@ def reschedule_meeting(meeting: Meeting, by: User, *, starts_at: datetime, ends_
                        input_deadline: datetime, note: str = "") -> list[str]:
     """Move the meeting and/or its deadline; every change lands in the audit log."""
     check_times(starts_at, ends_at, input_deadline)
-    from consult.pages import format_date
-
     changed = []
     for field, new in (("starts_at", starts_at), ("ends_at", ends_at),
                        ("input_deadline", input_deadline)):
@@ -148,10 +171,40 @@ def next_position(meeting: Meeting) -> int:
     return max((item.position for item in meeting.items), default=0) + 1
 
 
+ITEM_FIELDS = frozenset(
+    ("number", "sub", "title", "explanation", "presenter", "purpose", "asks_input"))
+
+
 def add_item(meeting: Meeting, **fields) -> AgendaItem:
-    item = AgendaItem(position=next_position(meeting), **fields)
+    """A new item at the end of the agenda (flushed: it has its id); `fields` as for
+    update_item."""
+    item = AgendaItem(position=next_position(meeting), title="")
     meeting.items.append(item)
+    update_item(item, **fields)
+    db.session.flush()
     return item
+
+
+def update_item(item: AgendaItem, **fields) -> None:
+    """Set an item's fields (ITEM_FIELDS). A sub-number is kept in capitals ("3A");
+    `purpose` is a Purpose, its value, or empty for none."""
+    if unknown := set(fields) - ITEM_FIELDS:
+        raise TypeError(f"not a field of an agenda item: {', '.join(sorted(unknown))}")
+    if "sub" in fields:
+        fields["sub"] = (fields["sub"] or "").upper()
+    if "purpose" in fields:
+        fields["purpose"] = Purpose(fields["purpose"]) if fields["purpose"] else None
+    for name, value in fields.items():
+        setattr(item, name, value)
+
+
+def delete_item(item: AgendaItem) -> None:
+    """Only a draft's items are deleted: once members have seen an item it is withdrawn
+    instead ("van de agenda"), so they see why it went."""
+    if item.meeting.published_at is not None:
+        raise MeetingRuleError("Een gepubliceerd agendapunt verwijdert u niet: haal het van de "
+                               "agenda, dan zien leden waarom.")
+    item.meeting.items.remove(item)
 
 
 def move_item(item: AgendaItem, direction: str) -> bool:
@@ -180,6 +233,32 @@ def restore_item(item: AgendaItem, by: User) -> None:
     record_change(item.meeting, by, "agendapunt teruggezet", "item", "", item.label)
 
 
+class AgendaSourceError(ValueError):
+    """No agenda in what the delegate gave; the message is for the user (Dutch), `field`
+    the form field it is about ("text" or "file")."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def propose_agenda(text: str, docx: bytes | None = None) -> ProposedAgenda:
+    """The proposed items of pasted text or, when given, an uploaded Word file."""
+    if docx is not None:
+        try:
+            text = docx_to_text(docx)
+        except ValueError as error:
+            raise AgendaSourceError("file", str(error)) from error
+    if not text.strip():
+        raise AgendaSourceError("text", "Plak de tekst van de agenda of kies een Word-bestand.")
+    agenda = parse_agenda_text(text)
+    if not agenda.items:
+        raise AgendaSourceError("text", "Er zijn geen genummerde agendapunten gevonden. "
+                                "Controleer of de punten met een nummer beginnen, zoals "
+                                "“1. Opening”.")
+    return agenda
+
+
 def save_imported_agenda(meeting: Meeting, agenda: ProposedAgenda) -> list[AgendaItem]:
     """Add reviewed items of an imported agenda; attachment labels become placeholders
     ("nog te uploaden") until a file is attached."""
@@ -192,24 +271,13 @@ def save_imported_agenda(meeting: Meeting, agenda: ProposedAgenda) -> list[Agend
             title=proposed.title,
             explanation=proposed.explanation,
             presenter=proposed.presenter,
-            purpose=Purpose(proposed.purpose) if proposed.purpose else None,
+            purpose=proposed.purpose,
             asks_input=proposed.asks_input,
         )
         for attachment in proposed.attachments:
             item.attachments.append(Attachment(label=attachment.label, title=attachment.title))
         created.append(item)
     return created
-
-
-def ensure_calendar_token(user: User) -> str:
-    if not user.calendar_token:
-        user.calendar_token = secrets.token_urlsafe(32)
-    return user.calendar_token
-
-
-def renew_calendar_token(user: User) -> str:
-    user.calendar_token = secrets.token_urlsafe(32)
-    return user.calendar_token
 
 
 def count_items(meeting_ids: list[int]) -> dict[int, int]:
@@ -235,3 +303,23 @@ def count_responded(item_ids: set[int]) -> dict[int, int]:
         .group_by(AgendaItem.meeting_id)
     ).all()
     return dict(rows)
+
+
+def manageable_bodies(user: User) -> list[Body]:
+    """The bodies whose meetings `user` may create: "nieuwe vergadering" offers these."""
+    bodies = db.session.scalars(
+        select(Body).options(selectinload(Body.delegates)).order_by(Body.name)).all()
+    return [body for body in bodies if can_manage_meetings(user, body)]
+
+
+def upcoming_meetings(user: User, now: datetime) -> list[Meeting]:
+    """Mijn overleggen: the meetings of the bodies that ask `user` for input (or that the
+    user is a delegate of) that have not ended a day ago and are not cancelled."""
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.body_id.in_(my_bodies_query(user)),
+               Meeting.ends_at > now - timedelta(days=1), Meeting.cancelled_at.is_(None))
+        .options(selectinload(Meeting.body).selectinload(Body.delegates))
+        .order_by(Meeting.starts_at)
+    ).all()
+    return [meeting for meeting in meetings if can_view_meeting(user, meeting)]

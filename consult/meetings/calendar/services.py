@@ -11,45 +11,27 @@ STATUS:CANCELLED, so importing it again cancels the event in the calendar.
 """
 
 import re
+import secrets
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
-from flask import (
-    Blueprint,
-    Flask,
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    url_for,
-)
-from flask_login import current_user, login_required
+from flask import current_app
 from icalendar import Alarm, Calendar, Event
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import User
 from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings.models import Body, Meeting, MeetingChange
-from consult.meetings.services import (
-    constituency_query,
-    ensure_calendar_token,
-    meeting_title,
-    renew_calendar_token,
-)
-from consult.pages import external_url
-from consult.permissions import can_view_meeting
-
-bp = Blueprint("calendar", __name__)
+from consult.meetings.services import meeting_title
+from consult.pages import external_url, format_date, local_time
+from consult.permissions import in_constituency, is_body_delegate
 
 PRODID = "-//Consult//NL"
 FEED_NAME = "Consult: vergaderingen en deadlines"
 DEADLINE_MINUTES = 15
-CONTENT_TYPE = "text/calendar; charset=utf-8"
 
-
-# --- building calendars ------------------------------------------------------------
 
 def new_calendar(name: str | None = None) -> Calendar:
     calendar = Calendar()
@@ -94,69 +76,69 @@ def _as_utc_aware(moment):
 def meeting_events(meeting: Meeting, *, stamp: datetime,
                    stats: tuple[int, datetime | None] = (0, None)) -> list[Event]:
     """The meeting itself and its input deadline, as two VEVENTs."""
-    from consult.pages import format_date
-
     sequence, last_change = stats
     last_modified = max(filter(None, (
         meeting.created_at, meeting.published_at, meeting.cancelled_at,
         _as_utc_aware(last_change),
     )))
-    cancelled = meeting.cancelled_at is not None
-    url = meeting_page_url(meeting)
-    title = meeting_title(meeting)
-    prefix = "Geannuleerd: " if cancelled else ""
+    events = [_meeting_event(meeting), _deadline_event(meeting)]
+    for event in events:
+        event.add("dtstamp", stamp)
+        event.add("last-modified", last_modified)
+        event.add("created", meeting.created_at)
+        event.add("sequence", sequence)
+        event.add("url", meeting_page_url(meeting))
+        event.add("status", "CANCELLED" if meeting.cancelled_at else "CONFIRMED")
+    return events
 
-    location = meeting.location or ("Online" if meeting.online else "")
+
+def _prefix(meeting: Meeting) -> str:
+    return "Geannuleerd: " if meeting.cancelled_at is not None else ""
+
+
+def _meeting_event(meeting: Meeting) -> Event:
     lines = [f"Vergadering van {meeting.body.name}."]
-    if cancelled:
+    if meeting.cancelled_at is not None:
         lines.append("Deze vergadering is geannuleerd."
                      + (f" Reden: {meeting.cancel_reason}" if meeting.cancel_reason else ""))
     if meeting.online and meeting.location:
         lines.append("De vergadering is (ook) online.")
     lines.append(f"Inbreng geven kan tot {format_date(meeting.input_deadline, True)}.")
-    lines.append(f"Agenda en inbreng: {url}")
+    lines.append(f"Agenda en inbreng: {meeting_page_url(meeting)}")
 
     event = Event()
     event.add("uid", f"meeting-{meeting.id}@consult")
-    event.add("dtstamp", stamp)
-    event.add("last-modified", last_modified)
-    event.add("created", meeting.created_at)
-    event.add("sequence", sequence)
-    event.add("summary", f"{prefix}Vergadering {meeting.body.name}")
+    event.add("summary", f"{_prefix(meeting)}Vergadering {meeting.body.name}")
     event.add("dtstart", meeting.starts_at)
     event.add("dtend", meeting.ends_at)
-    if location:
+    if location := meeting.location or ("Online" if meeting.online else ""):
         event.add("location", location)
     event.add("description", "\n\n".join(lines))
-    event.add("url", url)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
+    return event
 
+
+def _deadline_event(meeting: Meeting) -> Event:
+    title = meeting_title(meeting)
     deadline = Event()
     deadline.add("uid", f"deadline-{meeting.id}@consult")
-    deadline.add("dtstamp", stamp)
-    deadline.add("last-modified", last_modified)
-    deadline.add("created", meeting.created_at)
-    deadline.add("sequence", sequence)
-    deadline.add("summary", f"{prefix}Deadline inbreng: {title}")
+    deadline.add("summary", f"{_prefix(meeting)}Deadline inbreng: {title}")
     # A short block that ends at the deadline: the last moment to give input.
     deadline.add("dtstart", meeting.input_deadline - timedelta(minutes=DEADLINE_MINUTES))
     deadline.add("dtend", meeting.input_deadline)
     deadline.add("description", "\n\n".join([
         f"Geef uw inbreng op de agenda van {title}, uiterlijk "
         f"{format_date(meeting.input_deadline, True)}.",
-        f"Agenda en inbreng: {url}",
+        f"Agenda en inbreng: {meeting_page_url(meeting)}",
     ]))
-    deadline.add("url", url)
-    deadline.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     deadline.add("transp", "TRANSPARENT")  # a deadline does not make you busy
-    if not cancelled:
+    if meeting.cancelled_at is None:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", f"Morgen deadline inbreng: {title}")
         alarm.add("trigger", timedelta(days=-1))
         deadline.add_component(alarm)
-    return [event, deadline]
+    return deadline
 
 
 def meeting_calendar(meeting: Meeting, now: datetime | None = None) -> bytes:
@@ -168,13 +150,13 @@ def meeting_calendar(meeting: Meeting, now: datetime | None = None) -> bytes:
 
 
 def feed_bodies(user: User) -> list[Body]:
-    """Bodies whose constituency includes the user, and the bodies the user is delegate of."""
-    bodies = db.session.scalars(select(Body).order_by(Body.name)).all()
-    return [
-        body for body in bodies
-        if any(delegate.id == user.id for delegate in body.delegates)
-        or db.session.scalar(constituency_query(body).where(User.id == user.id)) is not None
-    ]
+    """Bodies whose constituency includes the user, and the bodies the user is delegate of
+    (admins too: only these, not every body)."""
+    bodies = db.session.scalars(select(Body).options(
+        selectinload(Body.delegates), selectinload(Body.organisation_rows),
+        selectinload(Body.regions)).order_by(Body.name)).all()
+    return [body for body in bodies
+            if is_body_delegate(user, body) or in_constituency(user, body)]
 
 
 def feed_meetings(user: User, now: datetime) -> list[Meeting]:
@@ -212,61 +194,26 @@ def slug(text: str) -> str:
 
 
 def meeting_filename(meeting: Meeting) -> str:
-    from consult.pages import local_time
-
     day = local_time(meeting.starts_at).date().isoformat()
     return f"{slug(meeting.body.short_name or meeting.body.name)}-{day}.ics"
 
 
-def calendar_response(body: bytes, filename: str | None = None):
-    response = make_response(body)
-    response.headers["Content-Type"] = CONTENT_TYPE
-    response.headers["Cache-Control"] = "private, no-cache"
-    if filename:
-        response.headers.set("Content-Disposition", "attachment", filename=filename)
-    return response
+# --- the secret token of the feed ---------------------------------------------------
 
 
-# --- views -------------------------------------------------------------------------
-
-@bp.get("/vergaderingen/<int:meeting_id>/agenda.ics")
-@login_required
-def meeting_ics(meeting_id: int):
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_view_meeting(current_user, meeting):
-        abort(403)
-    return calendar_response(meeting_calendar(meeting), meeting_filename(meeting))
+def ensure_calendar_token(user: User) -> str:
+    if not user.calendar_token:
+        user.calendar_token = secrets.token_urlsafe(32)
+    return user.calendar_token
 
 
-@bp.get("/agenda/<token>.ics")
-def feed(token: str):
-    # No session here: calendar apps only have the URL. The secret token is the key.
+def renew_calendar_token(user: User) -> str:
+    """A new token: the old feed URL stops working."""
+    user.calendar_token = secrets.token_urlsafe(32)
+    return user.calendar_token
+
+
+def feed_user(token: str) -> User | None:
+    """The active member whose feed this token opens."""
     user = db.session.scalar(select(User).where(User.calendar_token == token))
-    if user is None or not user.is_active:
-        abort(404)
-    response = calendar_response(feed_calendar(user))
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-@bp.post("/account/agenda-link/vernieuwen")
-@login_required
-def renew():
-    renew_calendar_token(current_user)
-    db.session.commit()
-    flash("U heeft een nieuwe agenda-link. De oude link werkt niet meer: vervang hem in uw "
-          "agenda.", "success")
-    return redirect(url_for("accounts.account"), 303)
-
-
-@bp.post("/account/agenda-link/maken")
-@login_required
-def create():
-    ensure_calendar_token(current_user)
-    db.session.commit()
-    flash("Uw agenda-link is klaar. Voeg hem toe aan uw agenda.", "success")
-    return redirect(url_for("accounts.account"), 303)
-
-
-def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
+    return user if user is not None and user.is_active else None

@@ -224,7 +224,8 @@ def store_upload(item: AgendaItem, file_storage, *, label: str, title: str, conf
     """Check and store an uploaded file. Without `attachment` a new attachment is made;
     with one (a placeholder, or an attachment whose file is replaced) its file is set.
     Raises AttachmentError (nothing stored) for an empty, too large or disallowed file.
-    The caller commits; a rollback removes the new file again."""
+    The attachment is flushed (it has its id); the caller commits, and a rollback removes
+    the new file again."""
     if attachment is not None and attachment.item is not item:
         raise ValueError("attachment belongs to another agenda item")
     directory = attachment_dir()
@@ -256,6 +257,8 @@ def store_upload(item: AgendaItem, file_storage, *, label: str, title: str, conf
     attachment.sha256 = sha256
     attachment.uploaded_by_id = by.id if by else None
     attachment.uploaded_at = utcnow()
+    db.session.flush()
+    db.session.expire(item, ["attachments"])  # read again, in the order of their labels
     return attachment
 
 
@@ -265,6 +268,13 @@ def delete_attachment(attachment: Attachment) -> None:
         _pending(db.session(), "attachment_files_replaced").add(str(attachment_path(attachment)))
     attachment.item.attachments.remove(attachment)
     db.session.delete(attachment)
+
+
+def describe(attachment: Attachment) -> str:
+    """"4a (Jaarplan 2026)" or "Jaarplan 2026": how messages name an attachment."""
+    if attachment.label and attachment.title:
+        return f"{attachment.label} ({attachment.title})"
+    return attachment.label or attachment.title or attachment.filename
 
 
 @event.listens_for(Session, "after_commit")

@@ -6,15 +6,18 @@ PostgreSQL alike, without a second index to keep in step.
 """
 
 from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import Role, User
 from consult.comments.models import Comment
-from consult.database import contains_pattern
+from consult.database import contains_pattern, paginate, utcnow
+from consult.extensions import db
 from consult.meetings.models import AgendaItem, Body, Meeting, body_delegate
 from consult.statements.models import Outcome, Statement, StatementRevision, StatementStatus
 
 SOURCE_LABELS = {"item": "agendapunt", "input": "inbreng", "statement": "gezamenlijke inbreng",
                  "outcome": "uitkomst"}
+PAGE_SIZE = 20
 
 
 def _like(column, pattern):
@@ -50,3 +53,46 @@ def matches(user: User, q: str):
             Body.id.in_(delegate_of),
             Body.members_see_each_other.is_(True) & Comment.late.is_(False)))
     return union_all(items, statements, outcomes, inputs)
+
+
+def archive_page(user: User, q: str, page: int) -> dict:
+    """One page of the archive. Without a search: the past published meetings. A search
+    looks through all published meetings: in their items, the input the user may read,
+    final statements, published outcomes, and the name of the body."""
+    q = q.strip()[:100]
+    found: dict[int, set[str]] = {}
+    for item_id, source in (db.session.execute(matches(user, q)) if q else ()):
+        found.setdefault(item_id, set()).add(source)
+    meetings, page, total, pages = paginate(
+        db.session, _meetings_query(q, found).options(selectinload(Meeting.body))
+        .order_by(Meeting.starts_at.desc()), page, PAGE_SIZE)
+    return {
+        "meetings": meetings,
+        "matching_items": _matching_items(meetings, found),
+        "sources": {item_id: sorted(SOURCE_LABELS[s] for s in sources)
+                    for item_id, sources in found.items()},
+        "q": q, "total": total, "page": page, "pages": pages,
+    }
+
+
+def _meetings_query(q: str, found: dict[int, set[str]]):
+    query = select(Meeting).where(Meeting.published_at.is_not(None))
+    if not q:
+        return query.where(Meeting.starts_at < utcnow())
+    return query.where(or_(
+        Meeting.id.in_(select(AgendaItem.meeting_id).where(AgendaItem.id.in_(list(found)))),
+        Meeting.body_id.in_(select(Body.id).where(_like(Body.name, contains_pattern(q))))))
+
+
+def _matching_items(meetings: list[Meeting],
+                    found: dict[int, set[str]]) -> dict[int, list[AgendaItem]]:
+    """Per meeting on the page, its items that matched the search, in agenda order."""
+    matching: dict[int, list[AgendaItem]] = {}
+    if not found or not meetings:
+        return matching
+    for item in db.session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id.in_([m.id for m in meetings]),
+                                 AgendaItem.id.in_(list(found))).order_by(AgendaItem.position)
+    ):
+        matching.setdefault(item.meeting_id, []).append(item)
+    return matching
