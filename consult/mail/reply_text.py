@@ -7,6 +7,7 @@ without an item's input, so that a member's own words are never cut.
 """
 
 import re
+import textwrap
 from dataclasses import dataclass
 
 import lxml.html
@@ -40,7 +41,8 @@ def html_to_text(html: str) -> str:
     for element in tree.xpath(_HTML_DROP + " | " + _HTML_QUOTES):
         if element.getparent() is not None:
             element.drop_tree()
-    return Inscriptis(tree, ParserConfig(display_links=False)).get_text()
+    # inscriptis indents every block of the body; the common indent means nothing in a reply
+    return textwrap.dedent(Inscriptis(tree, ParserConfig(display_links=False)).get_text())
 
 
 def new_text(text: str) -> NewText:
