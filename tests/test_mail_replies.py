@@ -198,3 +198,17 @@ def test_recipient_on_the_reply_domain_from_the_envelope_first():
     assert reply.recipient_on("nergens.nl") is None
     assert reply.recipients == ("reply+abc@Antwoord.Example.nl", "reply+old@antwoord.example.nl",
                                 "iemand@elders.nl")
+
+
+def test_a_mail_attached_to_a_mail_is_one_attachment_and_no_text():
+    inner = b"From: a@b.nl\nSubject: oud\nContent-Type: text/plain\n\n4: niet van mij\n"
+    raw = (b"From: Jan <j@zwolle.nl>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+           b"--b\nContent-Type: text/plain; charset=utf-8\n\n\n--b\nContent-Type: text/html; charset=utf-8\n\n"
+           b"<p>Zie bijlage.</p>\n--b\nContent-Type: message/rfc822\nContent-Disposition: attachment;"
+           b' filename="oud.eml"\n\n' + inner + b"--b--\n")
+    reply = read_reply(raw)
+    assert reply.text == "Zie bijlage." and reply.from_html  # the empty text part is passed over
+    assert [(a.filename, a.content_type, a.inline) for a in reply.attachments] == [
+        ("oud.eml", "message/rfc822", False)]
+    # the line break before a boundary belongs to the boundary (RFC 2046)
+    assert reply.attachments[0].size == len(inner) - 1

@@ -103,15 +103,18 @@ def read_reply(raw: bytes, authserv_id: str | None = None) -> Reply:
 
 def body_text(message: EmailMessage) -> tuple[str, bool]:
     """The body as text, preferring the text part; True when it had to come from HTML."""
-    part = message.get_body(preferencelist=("plain", "html"))
-    if part is None:
+    plain = message.get_body(preferencelist=("plain",))
+    if plain is not None:
+        text = decode(plain.get_payload(decode=True) or b"", plain.get_content_charset())
+        if (plain.get_param("format") or "").lower() == "flowed":
+            text = unflow(text, (plain.get_param("delsp") or "").lower() == "yes")
+        if text.strip():
+            return text.replace("\r\n", "\n"), False
+    html = message.get_body(preferencelist=("html",))
+    if html is None:
         return "", False
-    text = decode(part.get_payload(decode=True) or b"", part.get_content_charset())
-    if part.get_content_type() == "text/html":
-        return html_to_text(text), True
-    if (part.get_param("format") or "").lower() == "flowed":
-        text = unflow(text, (part.get_param("delsp") or "").lower() == "yes")
-    return text.replace("\r\n", "\n"), False
+    # no text part, or an empty one beside the HTML (some web mailers send that)
+    return html_to_text(decode(html.get_payload(decode=True) or b"", html.get_content_charset())), True
 
 
 def decode(data: bytes, declared: str | None) -> str:
