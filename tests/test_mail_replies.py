@@ -202,8 +202,10 @@ def test_recipient_on_the_reply_domain_from_the_envelope_first():
 
 def test_a_mail_attached_to_a_mail_is_one_attachment_and_no_text():
     inner = b"From: a@b.nl\nSubject: oud\nContent-Type: text/plain\n\n4: niet van mij\n"
-    raw = (b"From: Jan <j@zwolle.nl>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
-           b"--b\nContent-Type: text/plain; charset=utf-8\n\n\n--b\nContent-Type: text/html; charset=utf-8\n\n"
+    raw = (b"From: Jan <j@zwolle.nl>\nMIME-Version: 1.0\n"
+           b"Content-Type: multipart/mixed; boundary=b\n\n"
+           b"--b\nContent-Type: text/plain; charset=utf-8\n\n\n"
+           b"--b\nContent-Type: text/html; charset=utf-8\n\n"
            b"<p>Zie bijlage.</p>\n--b\nContent-Type: message/rfc822\nContent-Disposition: attachment;"
            b' filename="oud.eml"\n\n' + inner + b"--b--\n")
     reply = read_reply(raw)
