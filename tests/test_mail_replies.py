@@ -214,3 +214,12 @@ def test_a_mail_attached_to_a_mail_is_one_attachment_and_no_text():
         ("oud.eml", "message/rfc822", False)]
     # the line break before a boundary belongs to the boundary (RFC 2046)
     assert reply.attachments[0].size == len(inner) - 1
+
+
+@given(st.binary(max_size=400), st.sampled_from(["utf-8", "us-ascii", "x-onbekend", "iso-8859-1"]),
+       st.sampled_from(["7bit", "8bit", "base64", "quoted-printable"]))
+def test_any_body_bytes_read_without_error(body, charset, encoding):
+    raw = (f"From: a@b.nl\nMIME-Version: 1.0\nContent-Type: text/plain; charset={charset}\n"
+           f"Content-Transfer-Encoding: {encoding}\n\n").encode() + body
+    reply = read_reply(raw)
+    assert isinstance(reply.text, str) and isinstance(parse_input(reply.text, LABELS), list)
