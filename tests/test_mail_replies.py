@@ -223,3 +223,12 @@ def test_any_body_bytes_read_without_error(body, charset, encoding):
            f"Content-Transfer-Encoding: {encoding}\n\n").encode() + body
     reply = read_reply(raw)
     assert isinstance(reply.text, str) and isinstance(parse_input(reply.text, LABELS), list)
+
+
+def test_a_members_sentence_like_a_disclaimer_stays_when_input_follows():
+    text = ("Dit bericht is alleen bedoeld als reactie.\n\n"
+            "4: Aan dit voorstel kunnen geen rechten worden ontleend.")
+    assert new_text(text).text == text
+    english = ("4: ok\n\nThis e-mail and any attachments are confidential and intended solely for"
+               " the addressee.")
+    assert new_text(english).text == "4: ok"

@@ -74,13 +74,14 @@ DEVICE_LINES = _lines(
 
 # Disclaimers: the paragraph holding one of these phrases and everything after it go.
 DISCLAIMERS = _lines(
-    r"(?:dit|deze)\s+(?:e-?mail(?:bericht)?|bericht)\s+(?:is|kan)\s+(?:uitsluitend|alleen|vertrouwelijk)",
-    r"uitsluitend\s+bestemd\s+voor\s+de\s+geadresseerde",
-    r"aan\s+(?:dit|deze)\s+(?:e-?mail(?:bericht)?|bericht)\s+kunnen\s+geen\s+rechten",
-    r"kunnen\s+geen\s+rechten\s+worden\s+ontleend",
-    r"denk\s+aan\s+het\s+milieu",
-    r"this\s+(?:e-?mail|message)(?:\s+and\s+any\s+attachments?)?\s+(?:is|are|may\s+be)\s+"
-    r"(?:confidential|intended)",
+    r"(?:uitsluitend|alleen|enkel)\s+bestemd\s+voor\s+(?:de\s+)?geadresseerde",
+    r"kunnen\s+geen\s+rechten\s+(?:worden\s+)?(?:aan\s+)?ontleend",
+    r"(?:dit|deze)\s+(?:e-?mail(?:bericht)?|bericht)\s+(?:ten\s+onrechte|onterecht|per\s+vergissing)",
+    r"denk\s+aan\s+het\s+milieu\s+(?:voordat|voor)",
+    r"(?:intended|meant)\s+(?:solely|only|exclusively)\s+for\s+the\s+(?:use\s+of\s+the\s+)?"
+    r"(?:addressee|recipient|individual|person)",
+    r"(?:this|the)\s+(?:e-?mail|message)(?:\s+and\s+any\s+attachments?)?\s+(?:is|are|may\s+be)\s+"
+    r"(?:strictly\s+)?confidential",
     r"^disclaimer\s*:",
 )
 

@@ -101,11 +101,13 @@ def _quoted_or_empty_after(lines: list[str], i: int) -> bool:
 
 
 def _disclaimer_start(lines: list[str]) -> int | None:
+    """The paragraph with a disclaimer phrase, if no item's input follows it."""
     for i, line in enumerate(lines):
         if any(pattern.search(line.strip()) for pattern in rules.DISCLAIMERS):
             while i > 0 and lines[i - 1].strip():
                 i -= 1
-            return i
+            if not any(rules.ITEMISH.match(later) for later in lines[i:]):
+                return i
     return None
 
 
