@@ -82,3 +82,12 @@ def test_full_text_keeps_what_the_new_text_leaves_out():
     assert reply.subject == "RE: Herinnering: inbreng ALV VNG 10 december 2026"
     assert reply.from_name == "Jansen, Jan"
     assert reply.date is not None and reply.date.utcoffset().total_seconds() == 0
+
+
+def test_full_text_of_an_html_reply_keeps_the_cited_mail():
+    reply = read_reply((CORPUS / "outlook_web_nl.eml").read_bytes())
+    assert reply.from_html and "Beste Marieke," in reply.full_text and "Marieke Bos" in reply.full_text
+    message = BytesParser(policy=policy.default).parsebytes((CORPUS / "apple_mail_nl.eml").read_bytes())
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "het volgende geschreven" in html_to_text(html, quotes=True)
+    assert "het volgende geschreven" not in html_to_text(html)

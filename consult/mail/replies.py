@@ -78,7 +78,7 @@ def read_reply(raw: bytes, authserv_id: str | None = None) -> Reply:
     receiving server wrote (a sender can add such headers too); without it, the topmost."""
     message = BytesParser(policy=policy.default).parsebytes(raw)
     body, from_html = body_text(message)
-    new = new_text(body)
+    new = new_text(body_text(message, quotes=False)[0] if from_html else body)
     automatic = is_automatic(message)
     name, address = parseaddr(_header(message, "From"))
     return Reply(
@@ -101,8 +101,9 @@ def read_reply(raw: bytes, authserv_id: str | None = None) -> Reply:
     )
 
 
-def body_text(message: EmailMessage) -> tuple[str, bool]:
-    """The body as text, preferring the text part; True when it had to come from HTML."""
+def body_text(message: EmailMessage, quotes: bool = True) -> tuple[str, bool]:
+    """The body as text, preferring the text part; True when it had to come from HTML.
+    quotes=False leaves the cited mail of an HTML body out (a text body is always whole)."""
     plain = message.get_body(preferencelist=("plain",))
     if plain is not None:
         text = decode(plain.get_payload(decode=True) or b"", plain.get_content_charset())
@@ -114,7 +115,8 @@ def body_text(message: EmailMessage) -> tuple[str, bool]:
     if html is None:
         return "", False
     # no text part, or an empty one beside the HTML (some web mailers send that)
-    return html_to_text(decode(html.get_payload(decode=True) or b"", html.get_content_charset())), True
+    text = decode(html.get_payload(decode=True) or b"", html.get_content_charset())
+    return html_to_text(text, quotes=quotes), True
 
 
 def decode(data: bytes, declared: str | None) -> str:

@@ -32,13 +32,14 @@ class NewText:
     forwarded: bool  # a forward marker ("Doorgestuurd bericht") ended the new text
 
 
-def html_to_text(html: str) -> str:
-    """The text of an HTML body as a reader sees it (blocks, lists, tables), quotes left out."""
+def html_to_text(html: str, quotes: bool = False) -> str:
+    """The text of an HTML body as a reader sees it (blocks, lists, tables); cited mail left
+    out unless `quotes`."""
     try:
         tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html))
     except (ParserError, ValueError):
         return ""
-    for element in tree.xpath(_HTML_DROP + " | " + _HTML_QUOTES):
+    for element in tree.xpath(_HTML_DROP if quotes else _HTML_DROP + " | " + _HTML_QUOTES):
         if element.getparent() is not None:
             element.drop_tree()
     # inscriptis indents every block of the body; the common indent means nothing in a reply
