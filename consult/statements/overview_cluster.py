@@ -75,7 +75,6 @@ class _Space:
     vectors: object  # sparse TF-IDF rows, L2-normalised
     vectorizer: object
     names: list[str]
-    surface: text.Surface
     twins: list[int]
 
 
@@ -90,11 +89,8 @@ def build_overview(entries: list[Entry], distance: float = DISTANCE,
         vectors = vectorizer.fit_transform([text.stems(e.text) for e in entries])
     except ValueError:  # no input has a single content word
         return Overview([], [e.id for e in entries], [])
-    surface = text.Surface()
-    for entry in entries:
-        surface.add(entry.text)
     space = _Space(entries, vectors, vectorizer, list(vectorizer.get_feature_names_out()),
-                   surface, near_duplicates([e.text for e in entries], duplicate))
+                   near_duplicates([e.text for e in entries], duplicate))
     members: dict[int, list[int]] = {}
     for index, label in enumerate(cluster(vectors, space.twins, distance)):
         members.setdefault(label, []).append(index)
@@ -182,9 +178,12 @@ def representative(chosen: list[Entry], vectors, vectorizer) -> tuple[str, int]:
 
 def key_phrases(space: _Space, indexes) -> list[str]:
     """The terms with the most weight in these inputs that at least two of them use,
-    written as the inputs wrote them; a word inside a chosen pair is not repeated."""
+    written as these inputs wrote them most often; no phrase inside another."""
     import numpy as np
 
+    surface = text.Surface()
+    for i in indexes:
+        surface.add(space.entries[i].text)
     part = space.vectors[list(indexes)]
     weight = np.asarray(part.sum(axis=0)).ravel()
     used_by = np.asarray((part > 0).sum(axis=0)).ravel()
@@ -194,7 +193,7 @@ def key_phrases(space: _Space, indexes) -> list[str]:
             break
         if used_by[j] < 2:
             continue
-        phrase = space.surface.of(space.names[j])
+        phrase = surface.of(space.names[j])
         if any(phrase in p or p in phrase for p in phrases):
             continue
         phrases.append(phrase)

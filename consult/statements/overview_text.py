@@ -11,12 +11,13 @@ import snowballstemmer
 
 STOP_FILE = Path(__file__).with_name("data") / "dutch_stop.txt"
 # Words every input on an agenda item uses, so they say nothing about what it says.
-CONSULT_STOP = frozenset("""
+_CONSULT_STOP = """
     we wij onze ons graag gemeente gemeenten onzer vinden vindt zien wel zeer erg echt
     goed belangrijk voorstel vng punt agendapunt hierbij namens mee ieder elke alle via
     dient moeten gaan komt komen willen vragen vraag steunen steun zorg zorgen inbreng
     kleine per nu elk iedere alleen
-""".split())
+"""
+CONSULT_STOP = frozenset(_CONSULT_STOP.split())
 WORD = re.compile(r"[^\W\d_](?:[\w'-]*\w)?", re.UNICODE)
 # A sentence ends at . ! ? or a line break, followed by space; abbreviations as "o.a."
 # or "bijv." may split a sentence, which only costs a shorter representative.
