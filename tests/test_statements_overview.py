@@ -137,12 +137,18 @@ def test_overview_is_cached_until_the_input_changes(app, world):
         assert overview.item_overview(item) is not first
 
 
-def test_use_in_statement_without_javascript(app, client, auth, world):
+def delegate_with_a_version(app, client, auth, world, text, group_index):
+    """The labelled inputs on the item; the delegate saved `text` as version 1."""
     ids = seed(app, world["item"])
-    group = groups_of(app, world["item"])[0]
+    group = groups_of(app, world["item"])[group_index]
     auth.login("delegate")
     client.post(f"/agendapunten/{world['item']}/gezamenlijke-inbreng",
-                data={"text": "Eerste alinea.", "base_revision_id": ""})
+                data={"text": text, "base_revision_id": ""})
+    return ids, group
+
+
+def test_use_in_statement_without_javascript(app, client, auth, world):
+    ids, group = delegate_with_a_version(app, client, auth, world, "Eerste alinea.", 0)
     response = client.post(f"/agendapunten/{world['item']}/overzicht/{group.key}/gebruiken")
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"#groep-{group.key}")
@@ -158,11 +164,7 @@ def test_use_in_statement_without_javascript(app, client, auth, world):
 
 
 def test_use_in_statement_with_htmx_keeps_typed_text_and_conflicts(app, client, auth, world):
-    ids = seed(app, world["item"])
-    group = groups_of(app, world["item"])[1]
-    auth.login("delegate")
-    client.post(f"/agendapunten/{world['item']}/gezamenlijke-inbreng",
-                data={"text": "Versie 1", "base_revision_id": ""})
+    ids, group = delegate_with_a_version(app, client, auth, world, "Versie 1", 1)
     with app.app_context():
         base = db.session.scalar(select(StatementRevision.id))
         other = db.session.get(User, make_user("admin").id)
