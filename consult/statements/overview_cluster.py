@@ -76,6 +76,8 @@ class _Space:
     vectorizer: object
     names: list[str]
     twins: list[int]
+    sentences: list[tuple[int, str]]  # (index of the entry, one of its sentences)
+    sentence_vectors: object  # their TF-IDF rows, in one transform for all groups
 
 
 def build_overview(entries: list[Entry], distance: float = DISTANCE,
@@ -89,8 +91,10 @@ def build_overview(entries: list[Entry], distance: float = DISTANCE,
         vectors = vectorizer.fit_transform([text.stems(e.text) for e in entries])
     except ValueError:  # no input has a single content word
         return Overview([], [e.id for e in entries], [])
+    sentences = [(i, s) for i, e in enumerate(entries) for s in text.usable_sentences(e.text)]
     space = _Space(entries, vectors, vectorizer, list(vectorizer.get_feature_names_out()),
-                   near_duplicates([e.text for e in entries], duplicate))
+                   near_duplicates([e.text for e in entries], duplicate), sentences,
+                   vectorizer.transform([text.stems(s) for _, s in sentences]))
     members: dict[int, list[int]] = {}
     for index, label in enumerate(cluster(vectors, space.twins, distance)):
         members.setdefault(label, []).append(index)
@@ -113,9 +117,9 @@ def near_duplicates(texts: list[str], cutoff: int) -> list[int]:
     none): union-find over all pairs with a token-sort ratio of at least `cutoff`."""
     from rapidfuzz import fuzz, process
 
-    normal = [text.normalised(t) for t in texts]
-    scores = process.cdist(normal, normal, scorer=fuzz.token_sort_ratio,
-                           score_cutoff=cutoff, workers=1)
+    # Sorting the words once and comparing with ratio is token_sort_ratio, done once.
+    normal = [" ".join(sorted(text.normalised(t).split())) for t in texts]
+    scores = process.cdist(normal, normal, scorer=fuzz.ratio, score_cutoff=cutoff, workers=1)
     parent = list(range(len(texts)))
 
     def root(i: int) -> int:
@@ -146,7 +150,7 @@ def cluster(vectors, twins: list[int], distance: float) -> list[int]:
 
 def make_group(space: _Space, indexes: list[int]) -> Group:
     chosen = [space.entries[i] for i in indexes]
-    sentence, source_id = representative(chosen, space.vectors[indexes], space.vectorizer)
+    sentence, source_id = representative(space, indexes)
     kinds = Counter(e.kind for e in chosen if e.kind)
     by_twin: dict[int, list[int]] = {}
     for i in indexes:
@@ -160,25 +164,29 @@ def make_group(space: _Space, indexes: list[int]) -> Group:
         places={e.id: e.place for e in chosen})
 
 
-def representative(chosen: list[Entry], vectors, vectorizer) -> tuple[str, int]:
+def representative(space: _Space, indexes: list[int]) -> tuple[str, int]:
     """The sentence, from one of the group's inputs, closest to what the group has in
-    common (its TF-IDF centroid); long sentences count for less."""
+    common (its TF-IDF centroid); long sentences count for less. (sentence, input id)"""
     import numpy as np
 
-    candidates = [(s, e.id) for e in chosen for s in text.usable_sentences(e.text)]
-    centroid = np.asarray(vectors.mean(axis=0)).ravel()
-    scores = vectorizer.transform([text.stems(s) for s, _ in candidates]) @ centroid
-    best, best_score = 0, -1.0
-    for index, (sentence, _) in enumerate(candidates):
-        score = float(scores[index]) * (1.0 if len(sentence) <= LONG_SENTENCE else 0.7)
+    members = set(indexes)
+    rows = [row for row, (i, _) in enumerate(space.sentences) if i in members]
+    centroid = np.asarray(space.vectors[indexes].mean(axis=0)).ravel()
+    scores = space.sentence_vectors[rows] @ centroid
+    best, best_score = rows[0], -1.0
+    for row, score in zip(rows, scores, strict=True):
+        sentence = space.sentences[row][1]
+        score = float(score) * (1.0 if len(sentence) <= LONG_SENTENCE else 0.7)
         if score > best_score:
-            best, best_score = index, score
-    return candidates[best]
+            best, best_score = row, score
+    index, sentence = space.sentences[best]
+    return sentence, space.entries[index].id
 
 
 def key_phrases(space: _Space, indexes) -> list[str]:
     """The terms with the most weight in these inputs that at least two of them use,
-    written as these inputs wrote them most often; no phrase inside another."""
+    written as these inputs wrote them most often; two of them that stand side by side
+    in at least two inputs become one phrase ("common ground")."""
     import numpy as np
 
     surface = text.Surface()
@@ -187,14 +195,20 @@ def key_phrases(space: _Space, indexes) -> list[str]:
     part = space.vectors[list(indexes)]
     weight = np.asarray(part.sum(axis=0)).ravel()
     used_by = np.asarray((part > 0).sum(axis=0)).ravel()
+    top = [space.names[j] for j in np.argsort(-weight, kind="stable")[:MAX_PHRASES * 3]
+           if used_by[j] >= 2][:MAX_PHRASES]
     phrases: list[str] = []
-    for j in np.argsort(-weight, kind="stable"):
-        if len(phrases) >= MAX_PHRASES:
-            break
-        if used_by[j] < 2:
+    done: set[str] = set()
+    for first in top:
+        if first in done:
             continue
-        phrase = surface.of(space.names[j])
-        if any(phrase in p or p in phrase for p in phrases):
-            continue
-        phrases.append(phrase)
+        done.add(first)
+        pair = next(((second, found) for second in top if second not in done
+                     for found in [surface.pair(first, second) or surface.pair(second, first)]
+                     if found), None)
+        if pair:
+            done.add(pair[0])
+        phrase = pair[1] if pair else surface.of(first)
+        if not any(phrase in p or p in phrase for p in phrases):
+            phrases.append(phrase)
     return phrases

@@ -15,7 +15,7 @@ _CONSULT_STOP = """
     we wij onze ons graag gemeente gemeenten onzer vinden vindt zien wel zeer erg echt
     goed belangrijk voorstel vng punt agendapunt hierbij namens mee ieder elke alle via
     dient moeten gaan komt komen willen vragen vraag steunen steun zorg zorgen inbreng
-    kleine per nu elk iedere alleen
+    kleine per nu elk iedere alleen tijdens eerst daarna zodat bijvoorbeeld
 """
 CONSULT_STOP = frozenset(_CONSULT_STOP.split())
 WORD = re.compile(r"[^\W\d_](?:[\w'-]*\w)?", re.UNICODE)
@@ -51,10 +51,11 @@ def words(text: str) -> list[str]:
     return [match.group(0).lower() for match in WORD.finditer(text)]
 
 
-def content_words(text: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def content_words(text: str) -> tuple[str, ...]:
     """The words that carry meaning: no stop words, no one-letter words."""
     stop = stop_words()
-    return [word for word in words(text) if len(word) > 1 and word not in stop]
+    return tuple(word for word in words(text) if len(word) > 1 and word not in stop)
 
 
 def stems(text: str) -> list[str]:
@@ -77,18 +78,35 @@ def usable_sentences(text: str) -> list[str]:
 
 
 class Surface:
-    """The readable form of each term: the words it was most often written as."""
+    """The readable form of each term: the words it was most often written as; and pairs
+    of content words that stand side by side ("common ground") in at least two texts."""
 
     def __init__(self):
         self._seen: dict[str, Counter] = defaultdict(Counter)
+        self._pairs: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self._pair_texts: Counter = Counter()
 
     def add(self, text: str) -> None:
         for word in content_words(text):
             self._seen[stem(word)][word] += 1
+        stop = stop_words()
+        found = words(text)
+        pairs = set()
+        for a, b in zip(found, found[1:], strict=False):
+            if len(a) > 1 and len(b) > 1 and a not in stop and b not in stop:
+                pairs.add((stem(a), stem(b)))
+                self._pairs[stem(a), stem(b)][f"{a} {b}"] += 1
+        self._pair_texts.update(pairs)
 
     def of(self, term: str) -> str:
         forms = self._seen.get(term)
         return forms.most_common(1)[0][0] if forms else term
+
+    def pair(self, first: str, second: str) -> str | None:
+        """The two stems as written side by side, if at least two texts do."""
+        if self._pair_texts[first, second] < 2:
+            return None
+        return self._pairs[first, second].most_common(1)[0][0]
 
 
 def normalised(text: str) -> str:

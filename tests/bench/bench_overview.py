@@ -89,16 +89,17 @@ def two_hundred():
 
 def speed(runs: int = 7) -> dict:
     """Milliseconds per overview of 200 inputs: the first run (imports scikit-learn), then
-    the median with the stem cache cleared before each run (a new item) and kept (a web
-    worker that has seen these words)."""
+    the median with the word caches cleared before each run (a new item) and kept (a
+    web worker that has seen these texts)."""
     from consult.statements.overview_cluster import build_overview
-    from consult.statements.overview_text import stem
+    from consult.statements.overview_text import content_words, stem
 
     inputs = two_hundred()
 
     def timed(clear: bool) -> float:
         if clear:
             stem.cache_clear()
+            content_words.cache_clear()
         start = time.perf_counter()
         build_overview(inputs)
         return (time.perf_counter() - start) * 1000
