@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from consult.accounts.models import User
 from consult.comments.models import Comment, CommentKind, Mark
+from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings.models import AgendaItem
 from consult.statements import overview, services
@@ -205,3 +206,21 @@ def test_use_in_statement_refused(app, client, auth, world):
     assert "Deze inbreng is definitief" in final.get_data(as_text=True)
     _, marks, _ = draft_and_marks(app, world["item"], list(ids))
     assert not any(marks.values())
+
+
+def test_use_in_statement_when_the_meeting_is_read_only(app, client, auth, world):
+    ids = seed(app, world["item"])
+    group = groups_of(app, world["item"])[0]
+    with app.app_context():
+        meeting = db.session.get(AgendaItem, world["item"]).meeting
+        meeting.input_deadline = meeting.starts_at = utcnow() - timedelta(hours=2)
+        meeting.ends_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+    auth.login("delegate")
+    page = client.get(f"/agendapunten/{world['item']}/werkruimte").get_data(as_text=True)
+    assert group.sentence in page and "Gebruik in standpunt" not in page
+    refused = client.post(f"/agendapunten/{world['item']}/overzicht/{group.key}/gebruiken",
+                          follow_redirects=True)
+    assert "alleen nog te lezen" in refused.get_data(as_text=True)
+    draft, marks, _ = draft_and_marks(app, world["item"], list(ids))
+    assert draft is None and not any(marks.values())

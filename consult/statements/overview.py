@@ -76,6 +76,7 @@ def use_group(item: AgendaItem, delegate: User, key: str, text: str | None = Non
     perhaps not yet autosaved); without them the draft, or else the statement. The text
     keeps its base revision, so saving it later still meets a conflict if someone else
     saved in between: nothing is overwritten and no revision is made here."""
+    services.require(services.statements_editable(item.meeting), services.READ_ONLY)
     group = next((g for g in item_overview(item).groups if g.key == key), None)
     services.require(group is not None, GONE)
     statement = services.statement_for(item)
