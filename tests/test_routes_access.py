@@ -117,6 +117,8 @@ CASES = [
     ("statements.workspace", "GET", "/vergaderingen/{meeting}/werkruimte", MANAGERS),
     ("statements.item_workspace", "GET", "/agendapunten/{item}/werkruimte", MANAGERS),
     ("statements.mark", "POST", "/inbreng/{comment}/markeren", managers(303)),
+    ("statements.use_group", "POST", "/agendapunten/{item}/overzicht/onbekend/gebruiken",
+     managers(303)),  # a group that does not exist: back to the workspace with a message
     ("statements.save", "POST", "/agendapunten/{item}/gezamenlijke-inbreng", managers(409)),
     ("statements.set_status", "POST", "/agendapunten/{item}/gezamenlijke-inbreng/status",
      managers(303)),

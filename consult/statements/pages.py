@@ -7,7 +7,7 @@ from consult.accounts.models import Organisation
 from consult.comments.services import KIND_LABELS
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.status import MeetingStatus, meeting_status
-from consult.statements import outcomes, services
+from consult.statements import outcomes, overview, services
 from consult.statements.forms import MarkForm, StatementForm
 
 
@@ -40,10 +40,43 @@ def item_workspace_context(item: AgendaItem, filters) -> dict:
     comments = services.filtered_comments(
         item, kind=filters.get("kind"), organisation=filters.get("organisation"),
         region_id=filters.get("region", type=int), unmarked=bool(filters.get("unmarked")))
+    # The overview is of all live input, whatever the list below is filtered on.
+    filtered = any(filters.get(name) for name in ("kind", "organisation", "region", "unmarked"))
+    everything = services.filtered_comments(item) if filtered else comments
     return {"comments": comments, "filters": filters, "kind_labels": KIND_LABELS,
             "organisations": list(Organisation), "regions": services.regions(),
             "previous": previous, "next": following, "mark_form": MarkForm(formdata=None),
-            "title": f"Werkruimte {item.label}. {item.title}", **editor_context(item)}
+            "title": f"Werkruimte {item.label}. {item.title}", **editor_context(item),
+            **overview_context(item, everything)}
+
+
+def overview_context(item: AgendaItem, comments) -> dict:
+    """The overview of many inputs: groups with their inputs, and "overig"."""
+    context = overview.overview_context(item, comments)
+    context["kind_words"] = {kind.value: label.lower() for kind, label in KIND_LABELS.items()}
+    return context
+
+
+def used_context(item: AgendaItem, used: overview.Used) -> dict:
+    """After "Gebruik in standpunt": the editor with the sentence, the group and the rows
+    of its inputs (now verwerkt), for htmx to swap."""
+    comments = services.filtered_comments(item)
+    context = overview_context(item, comments)
+    view = next((v for v in context["overview_groups"] if v.group.key == used.group.key),
+                overview.GroupView(used.group, used.marked))
+    message = used_message(used)
+    return {**editor_context(item, message=message), **context, "view": view,
+            "marked": used.marked, "kind_labels": KIND_LABELS,
+            "mark_form": MarkForm(formdata=None), "message": message}
+
+
+def used_message(used: overview.Used) -> str:
+    count = len(used.marked)
+    marked = f"{count} {'inbreng is' if count == 1 else 'inbrengen zijn'} gemarkeerd als verwerkt"
+    if not used.added:
+        return f"De zin stond al in uw concept; {marked}."
+    return (f"De zin staat nu in uw concept (automatisch bewaard, nog geen versie); "
+            f"{marked}.")
 
 
 def mark_context(item: AgendaItem, comment) -> dict:

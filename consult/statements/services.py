@@ -103,8 +103,7 @@ def save_statement(statement: Statement, author: User, text: str,
     keeps the author's text as a draft). The pointer moves with a conditional update, so
     two saves racing on PostgreSQL or SQLite cannot both win."""
     require(statements_editable(statement.item.meeting), READ_ONLY)
-    require(statement.status == StatementStatus.DRAFT,
-            "Deze inbreng is definitief. Heropen hem om hem te wijzigen.")
+    require_draft_status(statement)
     text = clean_statement(text)
     if text == statement.text:
         discard_draft(statement, author)
@@ -129,6 +128,12 @@ def save_statement(statement: Statement, author: User, text: str,
     db.session.expire(statement, ["current_revision_id", "current_revision", "updated_at"])
     discard_draft(statement, author)
     return revision
+
+
+def require_draft_status(statement: Statement) -> None:
+    """A final statement changes only after it is reopened."""
+    require(statement.status == StatementStatus.DRAFT,
+            "Deze inbreng is definitief. Heropen hem om hem te wijzigen.")
 
 
 class _Overtaken(Exception):

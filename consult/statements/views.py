@@ -1,15 +1,16 @@
 """The delegate's workbench: per meeting the progress, per item all input beside the
 statement editor; revisions; outcomes and the terugkoppeling."""
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
 
 from consult.comments.models import Mark
 from consult.database import keep_changes
 from consult.pages import render_page, wants_fragment
 from consult.permissions import comment_for, item_for, meeting_for, revision_for
 from consult.statements import outcomes as outcome_services
-from consult.statements import pages, services
+from consult.statements import overview, pages, services
 from consult.statements.forms import MarkForm, StatementForm
 from consult.statements.models import StatementStatus
 
@@ -47,6 +48,37 @@ def mark(comment_id: int):
                            **pages.mark_context(item, comment))
     return redirect(url_for("statements.item_workspace", item_id=item.id)
                     + f"#inbreng-{comment.id}", 303)
+
+
+@bp.post("/agendapunten/<int:item_id>/overzicht/<key>/gebruiken")
+@login_required
+def use_group(item_id: int, key: str):
+    """"Gebruik in standpunt": the group's sentence into this delegate's draft, its inputs
+    verwerkt. With htmx the editor is swapped, the group and its rows out of band."""
+    item = item_for("consolidate_item", item_id)
+    form = StatementForm()
+    text = form.text.data if "text" in request.form else None
+    try:
+        used = overview.use_group(item, current_user, key, text, form.base)
+    except services.ConsolidationError as error:
+        if wants_fragment():
+            return render_page("statements/item.html", block="editor", status=422,
+                               **pages.editor_context(item, message=str(error)))
+        flash(str(error), "error")
+        return redirect(url_for("statements.item_workspace", item_id=item.id) + "#overzicht",
+                        303)
+    if not wants_fragment():
+        flash(pages.used_message(used), "success")
+        return redirect(url_for("statements.item_workspace", item_id=item.id)
+                        + f"#groep-{key}", 303)
+    context = pages.used_context(item, used)
+    parts = [render_block("statements/item.html", "editor", **context),
+             render_block("statements/item.html", "group_card", **context, oob=True)]
+    parts += [render_block("statements/item.html", "comment_row", **context, comment=comment,
+                           oob=True) for comment in used.marked]
+    response = make_response("".join(parts))
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.post("/agendapunten/<int:item_id>/gezamenlijke-inbreng")

@@ -30,6 +30,8 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from tests.bench import bench_overview
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -695,6 +697,7 @@ def main() -> int:
         if "version" in results[name]:
             info["postgresql"] = results[name]["version"]
     output = table(results, info)
+    output += "\n\n" + bench_overview.report()  # quality and speed of the overview (issue 14)
     print(output)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(output + "\n\n```json\n" + json.dumps(results, indent=1, default=str)
