@@ -1,19 +1,36 @@
 """Building messages: an outbox row's columns rendered from its templates, and the MIME
 message delivered for a row."""
 
+import hashlib
 import json
+import re
 import secrets
 from email import encoders
 from email.charset import QP, Charset
+from email.errors import MessageError
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import formatdate, make_msgid
+from email.policy import compat32
+from email.utils import formatdate, parseaddr
 
 from flask import current_app, render_template
 
 from consult.mail.models import OutboxAttachment, OutboxMessage
+
+# A line break (or another control character) in a header value would end the header
+# and start another one: the generator refuses such a message, so it could never be sent.
+LINE_BREAK = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+
+
+class UnbuildableMessage(ValueError):
+    """An outbox row no MIME message can be made of (e.g. a line break in its subject):
+    it fails at once, retrying cannot help."""
+
+
+def has_line_break(value: str) -> bool:
+    return bool(LINE_BREAK.search(value or ""))
 
 
 def message_row(
@@ -64,6 +81,9 @@ def new_message(*, attachments: list[tuple[str, str, bytes]] = (), **fields) -> 
     )
 
 
+# Lines end in CRLF on the wire (as smtplib's send_message writes them).
+SMTP_POLICY = compat32.clone(linesep="\r\n")
+
 # Quoted-printable keeps the text of a message readable in its source (and in .eml files).
 UTF8_QP = Charset("utf-8")
 UTF8_QP.body_encoding = QP
@@ -90,14 +110,45 @@ def build_email(message: OutboxMessage) -> Message:
             part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
             files.append(part)
         email = multipart("mixed", body, *files)
-    email["From"] = current_app.config["MAIL_FROM"]
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
-    email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(idstring=str(message.id), domain="consult")
-    for name, value in json.loads(message.headers or "{}").items():
+    for name, value in message_headers(message).items():
+        if has_line_break(value):
+            raise UnbuildableMessage(f"de kop {name} bevat een regeleinde: {value!r}")
         email[name] = value
     return email
+
+
+def message_headers(message: OutboxMessage) -> dict[str, str]:
+    """Every message is automated (RFC 3834: no auto-replies to it) and has a Message-ID
+    fixed per outbox row, so a message sent twice can be recognised as one."""
+    return {"From": current_app.config["MAIL_FROM"], "To": message.recipient,
+            "Subject": message.subject, "Date": formatdate(localtime=False),
+            "Message-ID": message_id(message), "Auto-Submitted": "auto-generated",
+            **json.loads(message.headers or "{}")}
+
+
+def message_id_domain() -> str:
+    configured = current_app.config.get("MAIL_MESSAGE_ID_DOMAIN")
+    if configured:
+        return configured
+    address = parseaddr(current_app.config["MAIL_FROM"])[1]
+    return address.rpartition("@")[2] or "consult.invalid"
+
+
+def message_id(message: OutboxMessage) -> str:
+    """<consult.{id}.{hash of the idempotency key}@domain>: the same for every attempt,
+    and not guessable from the id alone."""
+    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:16]
+    return f"<consult.{message.id}.{digest}@{message_id_domain()}>"
+
+
+def email_bytes(message: OutboxMessage) -> bytes:
+    """The message as sent; UnbuildableMessage when it cannot be made."""
+    try:
+        return build_email(message).as_bytes(policy=SMTP_POLICY)
+    except UnbuildableMessage:
+        raise
+    except (MessageError, ValueError, TypeError, LookupError) as error:
+        raise UnbuildableMessage(f"bericht kan niet worden opgebouwd: {error}") from error
 
 
 def multipart(subtype: str, *parts: Message) -> MIMEMultipart:

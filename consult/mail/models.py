@@ -15,6 +15,9 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # Handed to the server without an answer: it may have arrived. Not retried by
+    # itself; the admin sees it with the failed ones and may resend it.
+    HELD = "held"
 
 
 class OutboxMessage(db.Model):
