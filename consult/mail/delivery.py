@@ -20,6 +20,7 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.building import UnbuildableMessage, email_bytes
 from consult.mail.models import OutboxMessage, OutboxStatus
+from consult.mail.redaction import redact_sent
 from consult.mail.smtp import DeliveryError, SmtpBackend
 
 log = logging.getLogger("consult.mail")
@@ -224,6 +225,7 @@ def deliver_batch(batch: list[OutboxMessage], backend, now: datetime,
                 update(OutboxMessage).where(OutboxMessage.id == message.id)
                 .values(status=OutboxStatus.SENT, sent_at=now)
                 .execution_options(synchronize_session=False))
+            redact_sent(message)
             report.sent += 1
         db.session.commit()
         keeper.release(m.id for m in done)
@@ -237,6 +239,7 @@ def record_failure(message: OutboxMessage, error: Exception, now: datetime,
     if getattr(error, "permanent", False) or (
             message.attempts >= current_app.config.get("MAIL_MAX_ATTEMPTS", 8)):
         message.status = OutboxStatus.FAILED
+        redact_sent(message)
         report.failed += 1
     else:
         message.status = OutboxStatus.PENDING
@@ -253,6 +256,7 @@ def record_unknown(message: OutboxMessage, error: Exception, report: DeliveryRep
     message.last_error = str(error)[:2000]
     message.claimed_at = None
     message.status = OutboxStatus.HELD
+    redact_sent(message)
     report.held += 1
     log.warning("mail %s to %s: outcome unknown, held: %s", message.kind, message.recipient,
                 error)
