@@ -46,7 +46,11 @@ from consult.reminders.models import (
     ReminderStatus,
 )
 from consult.reminders.planning import due_time
-from consult.reminders.preferences import effective_mode, unsubscribe_token
+from consult.reminders.preferences import (
+    effective_mode,
+    list_unsubscribe_headers,
+    unsubscribe_token,
+)
 
 log = logging.getLogger("consult.reminders")
 
@@ -236,8 +240,7 @@ def write_chunk(fanout: Fanout, recipients: list[Recipient], now: datetime) -> N
             kind="reminder", recipient=user.email, user_id=user.id,
             meeting_id=meeting.id, subject=fanout.subject, template="reminder",
             context=context, attachments=[fanout.calendar],
-            headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}))
+            headers=list_unsubscribe_headers(context["unsubscribe_url"])))
     fanout.queued += queue_messages_once(messages)
 
 
