@@ -64,13 +64,15 @@ def stuck_after() -> timedelta:
     return timedelta(minutes=current_app.config.get("MAIL_STUCK_MINUTES", 10))
 
 
-def release_stuck_claims(now: datetime) -> int:
+def release_stuck_claims() -> int:
     """Messages left in "sending" by a crashed process go back to pending (conditional
-    update: a claim that is still fresh is never taken over)."""
+    update: a claim that is still fresh is never taken over). Claims age in real time,
+    whatever moment a run delivers for (`deliver_pending(now)`): they say whether their
+    process is still alive."""
     released = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.SENDING,
-               OutboxMessage.claimed_at < now - stuck_after())
+               OutboxMessage.claimed_at < utcnow() - stuck_after())
         .values(status=OutboxStatus.PENDING, claimed_at=None)
     ).rowcount
     db.session.commit()
@@ -175,7 +177,7 @@ def deliver_pending(now: datetime | None = None, backend=None) -> DeliveryReport
     """
     now = now or utcnow()
     backend = backend or mail_backend()
-    report = DeliveryReport(released=release_stuck_claims(now))
+    report = DeliveryReport(released=release_stuck_claims())
     batch_size = current_app.config.get("MAIL_CLAIM_BATCH", 50)
     # No transaction stays open while the SMTP server is talked to: on SQLite it would
     # hold the write lock (BEGIN IMMEDIATE) for the whole conversation and make every
