@@ -6,7 +6,6 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from consult.database import utcnow
-
 from consult.extensions import db
 from consult.mail.delivery import deliver_pending
 from consult.mail.models import OutboxMessage, OutboxStatus
