@@ -11,14 +11,17 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from consult.accounts.models import User
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.delivery import deliver_pending
 from consult.mail.models import OutboxMessage, OutboxStatus
 from consult.mail.services import resend_message
+from consult.scheduler import run_tick
 from tests.test_mail_smtp import RecordingHandler, free_port, queue
+from tests.test_reminders_services import at, build
 
 
 class SlowHandler(RecordingHandler):
@@ -172,3 +175,20 @@ def test_a_run_longer_than_the_stuck_limit_keeps_its_claims(app, smtp):
     assert Counter(m["To"] for m in handler.received) == {
         f"lid{number}@example.org": 1 for number in range(8)}
     assert {m.status for m in by_recipient(app).values()} == {OutboxStatus.SENT}
+
+
+def test_a_body_name_with_a_line_break_still_gives_deliverable_reminders(app, smtp):
+    """A name stored before names were checked: the subjects it fills in become one
+    line when queued, so the whole fan-out arrives."""
+    handler = RecordingHandler()
+    use_server(app, smtp(handler))
+    build(app, name="Taskforce\r\nBcc: iedereen@example.org")
+    with app.test_request_context():
+        run_tick(at("2030-03-01T09:01"))  # agenda open, to every member
+        statuses = Counter(db.session.scalars(select(OutboxMessage.status)))
+        members = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True)))
+    assert statuses == {OutboxStatus.SENT: len(handler.received)}
+    assert len(handler.received) == members  # agenda open goes to everyone asked
+    for message in handler.received:
+        assert "Taskforce Bcc: iedereen@example.org" in message["Subject"]
+        assert message["Bcc"] is None

@@ -22,6 +22,7 @@ from consult.mail.models import OutboxAttachment, OutboxMessage
 # A line break (or another control character) in a header value would end the header
 # and start another one: the generator refuses such a message, so it could never be sent.
 LINE_BREAK = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]")
+LINE_BREAKS = re.compile(LINE_BREAK.pattern + "+")
 
 
 class UnbuildableMessage(ValueError):
@@ -31,6 +32,11 @@ class UnbuildableMessage(ValueError):
 
 def has_line_break(value: str) -> bool:
     return bool(LINE_BREAK.search(value or ""))
+
+
+def one_line(value: str) -> str:
+    """A header value as a mail client would show it: line breaks become spaces."""
+    return LINE_BREAKS.sub(" ", value) if value else value
 
 
 def message_row(
@@ -48,14 +54,15 @@ def message_row(
     """The columns of a pending outbox row, with templates/emails/<template>.txt and
     .html rendered. Every message about a meeting knows it (the meeting's mail overview
     lists its rows by meeting_id): without an explicit `meeting_id`, that of the meeting
-    or agenda item in the context is taken."""
+    or agenda item in the context is taken. A line break that slipped into a subject
+    (e.g. from a body's name stored before names were checked) becomes a space."""
     if meeting_id is None:
         meeting_id = meeting_in(context)
     return dict(
         kind=kind,
         recipient=recipient,
         user_id=user_id,
-        subject=subject,
+        subject=one_line(subject),
         body_text=render_template(f"emails/{template}.txt", **context),
         body_html=render_template(f"emails/{template}.html", subject=subject, **context),
         idempotency_key=idempotency_key or f"{kind}:{secrets.token_hex(16)}",
