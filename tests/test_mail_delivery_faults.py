@@ -141,6 +141,31 @@ def test_no_answer_after_data_is_held_not_retried_and_keeps_its_message_id(app, 
     assert first["Message-ID"].endswith("@consult.example.org>")
 
 
+class SlowRcptHandler(RecordingHandler):
+    """Answers RCPT of the second message too late: a timeout before DATA."""
+
+    rcpts = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpts += 1
+        if self.rcpts == 2:
+            await asyncio.sleep(1.5)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_timeout_before_data_after_a_sent_message_is_an_ordinary_retry(app, smtp):
+    handler = SlowRcptHandler()
+    use_server(app, smtp(handler), MAIL_TIMEOUT=0.5)
+    with app.app_context():
+        queue("een@example.org")
+        queue("twee@example.org")
+        db.session.commit()
+        report = deliver_pending()
+    assert (report.sent, report.retried, report.held) == (1, 1, 0)
+    assert by_recipient(app)["twee@example.org"].status == OutboxStatus.PENDING
+
+
 # --- finding 5: claims renewed while a long run delivers ----------------------------------
 
 def test_a_run_longer_than_the_stuck_limit_keeps_its_claims(app, smtp):

@@ -102,6 +102,7 @@ class SmtpBackend:
         try:
             if self.connection is None:
                 self.connection = self.connect()
+            self.connection.content_sent = False  # not this message's yet
             self.connection.sendmail(sender, [message.recipient], data)
         except Exception as error:
             handed_over = self.connection is not None and self.connection.content_sent
