@@ -9,16 +9,21 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from consult.accounts.models import User
+from consult.comments.models import Comment
 from consult.extensions import db
+from consult.mail.opt_out import opted_out
 from consult.mail.services import queue_message
+from consult.meetings.models import Meeting
 from consult.reminders import preferences
 from consult.reminders.models import PreferenceMode
 from consult.scheduler import run_tick
 from tests.test_mail_smtp import app_config, smtp_server  # noqa: F401  (fixtures)
 from tests.test_reminders_services import at, build
+from tests.test_statements import hold_meeting
 
 MESSAGE_ID = re.compile(r"<consult\.\d+\.[0-9a-f]{16}@consult\.example\.org>")
 UNSUBSCRIBE = re.compile(r"<(http://localhost/afmelden/[\w.-]+)>")
+OPT_OUT = re.compile(r"<(http://localhost/afmelden/bericht/[\w.-]+)>")
 
 
 def assert_automated(message) -> None:
@@ -98,3 +103,41 @@ def test_the_message_id_domain_can_be_configured(app, smtp_server):  # noqa: F81
     [received] = smtp_server.received
     assert received["Message-ID"].startswith(f"<consult.{message.id}.")
     assert received["Message-ID"].endswith("@mail.vng.example>")
+
+
+def test_terugkoppeling_has_one_click_unsubscribe_that_stops_it(
+        app, client, auth, world, users, smtp_server):  # noqa: F811
+    with app.app_context():
+        meeting = db.session.get(Meeting, world["meeting"])
+        item = meeting.items[0]
+        db.session.add(Comment(item_id=item.id, author_id=users["member"], text="Mijn inbreng"))
+        db.session.commit()
+        member = db.session.get(User, users["member"]).email
+    hold_meeting(app, world["meeting"])
+    auth.login("delegate")
+    assert client.post(f"/vergaderingen/{world['meeting']}/uitkomsten/publiceren"
+                       ).status_code == 303
+    with app.test_request_context():
+        run_tick()
+    [feedback] = [m for m in smtp_server.received if m["To"] == member]
+    assert feedback["Subject"].startswith("Wat er met uw inbreng is gedaan")
+    assert_automated(feedback)
+    assert feedback["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = OPT_OUT.fullmatch(feedback["List-Unsubscribe"].strip()).group(1)
+    assert url in feedback.get_body(("plain",)).get_content()
+
+    path = url.removeprefix("http://localhost")
+    assert "Wilt u geen" in client.get(path).get_data(as_text=True)  # GET changes nothing
+    with app.app_context():
+        assert not opted_out(users["member"], "feedback")
+    response = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert "geen terugkoppeling op uw inbreng meer" in response.get_data(as_text=True)
+    assert client.post(path).status_code == 200  # a second click changes nothing
+    with app.test_request_context():
+        assert opted_out(users["member"], "feedback")
+        assert queue_message(kind="feedback", recipient=member, user_id=users["member"],
+                             subject="x", template="login_link",
+                             context={"user": type("U", (), {"name": "A"}), "link": "x",
+                                      "minutes": 1}) is None
+    assert client.get("/afmelden/bericht/vervalst").status_code == 404

@@ -141,6 +141,8 @@ CASES = [
      managers(404)),
     ("mail.failed", "GET", "/beheer/berichten", ADMIN_ONLY),
     ("mail.resend", "POST", "/beheer/berichten/999999/opnieuw", statuses(member=403, admin=404)),
+    ("optout.unsubscribe", "GET", "/afmelden/bericht/onbekend", everyone(404)),
+    ("optout.unsubscribe", "POST", "/afmelden/bericht/onbekend", everyone(404)),
     ("reminders.preferences", "POST", "/account/herinneringen", statuses(member=303)),
     ("reminders.unsubscribe", "GET", "/afmelden/onbekend", everyone(404)),
     ("reminders.unsubscribe", "POST", "/afmelden/onbekend", everyone(404)),

@@ -18,6 +18,8 @@ from email.utils import formatdate, parseaddr
 from flask import current_app, render_template
 
 from consult.mail.models import OutboxAttachment, OutboxMessage
+from consult.mail.opt_out import OPT_OUT_KINDS, list_unsubscribe_headers, opt_out_token
+from consult.pages import external_url
 
 # A line break (or another control character) in a header value would end the header
 # and start another one: the generator refuses such a message, so it could never be sent.
@@ -58,6 +60,10 @@ def message_row(
     (e.g. from a body's name stored before names were checked) becomes a space."""
     if meeting_id is None:
         meeting_id = meeting_in(context)
+    if kind in OPT_OUT_KINDS and user_id is not None:
+        context = {**context, "opt_out_url": external_url(
+            "optout.unsubscribe", token=opt_out_token(user_id, kind))}
+        headers = {**list_unsubscribe_headers(context["opt_out_url"]), **(headers or {})}
     return dict(
         kind=kind,
         recipient=recipient,

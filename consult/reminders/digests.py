@@ -9,11 +9,12 @@ from sqlalchemy import select, update
 from consult.accounts.models import User
 from consult.database import utcnow
 from consult.extensions import db
+from consult.mail.opt_out import list_unsubscribe_headers
 from consult.mail.services import message_exists, queue_message_once
 from consult.pages import external_url, format_date
 from consult.reminders.models import DigestEntry
 from consult.reminders.planning import zone
-from consult.reminders.preferences import DIGEST, list_unsubscribe_headers, unsubscribe_token
+from consult.reminders.preferences import DIGEST, unsubscribe_token
 
 
 def digest_cutoff(now: datetime) -> tuple[date, datetime] | None:

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from consult.comments.services import responded_items_by_member
 from consult.database import utcnow
 from consult.extensions import db
+from consult.mail.opt_out import list_unsubscribe_headers
 from consult.mail.services import add_once, queue_messages_once
 from consult.meetings.calendar import meeting_calendar, meeting_filename
 from consult.meetings.models import Meeting
@@ -46,11 +47,7 @@ from consult.reminders.models import (
     ReminderStatus,
 )
 from consult.reminders.planning import due_time
-from consult.reminders.preferences import (
-    effective_mode,
-    list_unsubscribe_headers,
-    unsubscribe_token,
-)
+from consult.reminders.preferences import effective_mode, unsubscribe_token
 
 log = logging.getLogger("consult.reminders")
 

@@ -31,12 +31,6 @@ def unsubscribe_token(user_id: int, body_id: int) -> str:
     return serializer().dumps([user_id, body_id])
 
 
-def list_unsubscribe_headers(url: str) -> dict[str, str]:
-    """RFC 8058 one-click unsubscribe: mail clients POST to the link."""
-    return {"List-Unsubscribe": f"<{url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-
-
 def read_unsubscribe_token(token: str) -> tuple[int, int] | None:
     try:
         value = serializer().loads(token)
