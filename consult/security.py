@@ -66,8 +66,10 @@ def set_cache_headers(response) -> None:
     """Nothing but the static files (the same for everyone) may be kept by a browser or
     proxy: every page, file and feed may be private (a logged-in member's page, an
     attachment, a personal calendar feed, a form with its CSRF token), so none is stored.
-    Decided on the endpoint alone, so it also holds when the database is down."""
-    if request.endpoint == "static":
+    Decided on the endpoint alone, so it also holds when the database is down. A view
+    that chose `private` caching itself (attachments: revalidated with their ETag)
+    keeps it."""
+    if request.endpoint == "static" or "private" in response.headers.get("Cache-Control", ""):
         return
     response.headers["Cache-Control"] = "no-store"
     response.headers.pop("Expires", None)
