@@ -85,7 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         statements,
     )
 
-    for part in (health, accounts, meetings, comments, reminders, statements, exports):
+    for part in (health, accounts, mail, meetings, comments, reminders, statements, exports):
         part.init_app(app)
 
     from consult import cli

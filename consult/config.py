@@ -66,12 +66,20 @@ MAIL_USE_TLS = False
 MAIL_USE_SSL = False
 MAIL_USERNAME = None
 MAIL_PASSWORD = None
-MAIL_TIMEOUT = 30  # seconds
+MAIL_TIMEOUT = 30  # seconds: connecting and each SMTP command
+# The answer to the final "." of a message may take this long (RFC 5321 §4.5.3.2: 10
+# minutes). Without an answer the outcome is unknown: the message is held (status
+# "held", shown to the admin), not retried blindly.
+MAIL_DATA_TIMEOUT = 600  # seconds
+# The domain of every Message-ID (<consult.{id}.{hash}@domain>); None: that of MAIL_FROM.
+MAIL_MESSAGE_ID_DOMAIN = None
 # Temporary failures are retried after 1, 2, 4, 8 ... minutes, at most this many attempts.
 MAIL_MAX_ATTEMPTS = 8
 MAIL_RETRY_BASE_SECONDS = 60
 # A message left in "sending" this long (a crashed process) goes back to pending.
 MAIL_STUCK_MINUTES = 10
+# A delivering process renews its claims this often (None: a quarter of the above).
+MAIL_CLAIM_RENEW_SECONDS = None
 # Messages one delivery process claims at a time: one database round trip per batch
 # instead of per message; a crash leaves at most this many to wait for MAIL_STUCK_MINUTES.
 MAIL_CLAIM_BATCH = 50

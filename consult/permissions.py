@@ -153,6 +153,11 @@ def can_see_meeting_mail(user: User, meeting: Meeting) -> bool:
     return can_manage_reminders(user, meeting.body)
 
 
+def can_see_failed_mail(user: User) -> bool:
+    """Every failed or held message of every kind, and resending it: admins."""
+    return can_manage_members(user)
+
+
 def can_view_attachment(user: User, attachment: Attachment) -> bool:
     """Confidential (vertrouwelijk) attachments: the body's delegates and admins only."""
     meeting = attachment.item.meeting
@@ -249,6 +254,7 @@ PERMISSIONS = {
     "export": can_export,
     "manage_reminders": can_manage_reminders,
     "see_meeting_mail": can_see_meeting_mail,
+    "see_failed_mail": can_see_failed_mail,
     "view_attachment": can_view_attachment,
     "manage_attachments": can_manage_attachments,
     "asked_for_input": is_asked_for_input,

@@ -46,6 +46,9 @@ def is_secret_field(name: str) -> bool:
     return "password" in name or name.endswith("csrf_token")
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def set_security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -53,7 +56,25 @@ def set_security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    set_cache_headers(response)
+    if current_app.config.get("SESSION_COOKIE_SECURE") or request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
+
+
+def set_cache_headers(response) -> None:
+    """Nothing but the static files (the same for everyone) may be kept by a browser or
+    proxy: every page, file and feed may be private (a logged-in member's page, an
+    attachment, a personal calendar feed, a form with its CSRF token), so none is stored.
+    Decided on the endpoint alone, so it also holds when the database is down. A view
+    that chose `private` caching itself (attachments: revalidated with their ETag)
+    keeps it."""
+    if request.endpoint == "static" or "private" in response.headers.get("Cache-Control", ""):
+        return
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.pop("Expires", None)
+    response.headers.pop("Last-Modified", None)
+    response.headers.pop("ETag", None)
 
 
 def handle_csrf_error(error: CSRFError):

@@ -121,3 +121,38 @@ def test_htmx_is_vendored_and_configured(client):
     assert '"includeIndicatorStyles": false' in html  # its injected <style> would break the CSP
     js = client.get("/static/vendor/htmx-2.0.11/htmx.min.js")
     assert js.status_code == 200 and b"2.0.11" in js.data
+
+
+# --- issue 15 finding 9: caching and HSTS -----------------------------------------------
+
+def test_private_pages_and_files_are_never_stored(app, client, auth, world):
+    assert client.get("/inloggen").headers["Cache-Control"] == "no-store"
+    auth.login("member")
+    for path in ("/", f"/vergaderingen/{world['meeting']}", "/account",
+                 f"/vergaderingen/{world['meeting']}/herinneringen"):
+        response = client.get(path)
+        assert response.status_code in (200, 403), path
+        assert response.headers["Cache-Control"] == "no-store", path
+        assert "ETag" not in response.headers and "Last-Modified" not in response.headers
+    assert client.get("/vergaderingen/999999").headers["Cache-Control"] == "no-store"
+    # Files whose view chose private caching (revalidated by ETag) keep it: never a
+    # shared cache.
+    calendar = client.get(f"/vergaderingen/{world['meeting']}/agenda.ics")
+    assert calendar.headers["Cache-Control"].startswith("private")
+
+
+def test_static_files_may_be_cached(client, auth):
+    auth.login("member")
+    response = client.get("/static/css/consult.css")
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+    response.close()
+
+
+def test_hsts_only_when_cookies_are_secure(app, client):
+    assert "Strict-Transport-Security" not in client.get("/inloggen").headers
+    app.config["SESSION_COOKIE_SECURE"] = True
+    assert client.get("/inloggen").headers["Strict-Transport-Security"] == (
+        "max-age=31536000; includeSubDomains")
+    app.config["SESSION_COOKIE_SECURE"] = False
+    assert "Strict-Transport-Security" in client.get(
+        "/inloggen", base_url="https://localhost").headers

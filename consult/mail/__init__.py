@@ -1,3 +1,12 @@
-"""The outbox and mail delivery. No pages: delivery runs in the scheduler process."""
+"""The outbox and mail delivery (in the scheduler process), and the admin page for mail
+that did not arrive."""
+
+from flask import Flask
 
 from consult.mail import models  # noqa: F401  (tables for migrations)
+
+
+def init_app(app: Flask) -> None:
+    from consult.mail import views
+
+    views.init_app(app)

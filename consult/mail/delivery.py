@@ -1,97 +1,29 @@
 """Delivering the outbox: claim due messages, send them (SMTP or .eml files), record
-each outcome, retry temporary failures with backoff."""
+each outcome, retry temporary failures with backoff.
+
+Claims are stamped with the real time and renewed while the batch is delivered (a
+ClaimKeeper thread), so only a process that stopped (crashed, killed) loses its claims
+to another one after MAIL_STUCK_MINUTES, however slowly the server answers."""
 
 import logging
-import smtplib
-import ssl
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import Message
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from consult.database import utcnow
 from consult.extensions import db
-from consult.mail.building import build_email
+from consult.mail.building import UnbuildableMessage, email_bytes
 from consult.mail.models import OutboxMessage, OutboxStatus
+from consult.mail.redaction import redact_sent
+from consult.mail.smtp import DeliveryError, SmtpBackend
 
 log = logging.getLogger("consult.mail")
-
-
-class DeliveryError(Exception):
-    """A failed delivery; `permanent` ones (SMTP 5xx) are not retried. `unavailable`
-    ones (no connection, a failed login) would fail the same way for every message."""
-
-    def __init__(self, text: str, permanent: bool = False, unavailable: bool = False):
-        super().__init__(text)
-        self.permanent = permanent
-        self.unavailable = unavailable
-
-
-class SmtpBackend:
-    """Delivery over SMTP (MAIL_SERVER, MAIL_PORT, MAIL_USE_TLS for STARTTLS, MAIL_USE_SSL,
-    MAIL_USERNAME, MAIL_PASSWORD, MAIL_TIMEOUT). One connection per delivery run, opened
-    on the first message and dropped after any error.
-
-    Temporary (retried): 4xx answers, refused or dropped connections, timeouts, and a
-    failed login or STARTTLS (a configuration to fix, not a bad message). Permanent: any
-    other 5xx answer.
-    """
-
-    def __init__(self, config):
-        self.config = config
-        self.connection: smtplib.SMTP | None = None
-
-    def connect(self) -> smtplib.SMTP:
-        config = self.config
-        host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
-        timeout = float(config["MAIL_TIMEOUT"])
-        if config["MAIL_USE_SSL"]:
-            connection = smtplib.SMTP_SSL(host, port, timeout=timeout,
-                                          context=ssl.create_default_context())
-        else:
-            connection = smtplib.SMTP(host, port, timeout=timeout)
-            if config["MAIL_USE_TLS"]:
-                connection.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        return connection
-
-    def send(self, message: OutboxMessage, email: Message) -> None:
-        try:
-            if self.connection is None:
-                self.connection = self.connect()
-            self.connection.send_message(email, to_addrs=[message.recipient])
-        except smtplib.SMTPRecipientsRefused as error:
-            self.close()
-            codes = [code for code, _text in error.recipients.values()]
-            raise DeliveryError(f"ontvanger geweigerd: {error.recipients}",
-                                permanent=all(code >= 500 for code in codes)) from error
-        except smtplib.SMTPAuthenticationError as error:
-            self.close()
-            raise DeliveryError(f"inloggen bij de mailserver mislukt: {error}",
-                                unavailable=True) from error
-        except smtplib.SMTPResponseException as error:
-            self.close()
-            text = error.smtp_error.decode(errors="replace") if isinstance(
-                error.smtp_error, bytes) else str(error.smtp_error)
-            raise DeliveryError(f"{error.smtp_code} {text}",
-                                permanent=500 <= error.smtp_code < 600) from error
-        except (smtplib.SMTPException, OSError) as error:
-            self.close()
-            raise DeliveryError(f"{type(error).__name__}: {error}", unavailable=True) from error
-        log.info("mail %s to %s sent over SMTP", message.kind, message.recipient)
-
-    def close(self) -> None:
-        connection, self.connection = self.connection, None
-        if connection is not None:
-            try:
-                connection.quit()
-            except (smtplib.SMTPException, OSError):
-                connection.close()
 
 
 class FileBackend:
@@ -100,10 +32,10 @@ class FileBackend:
     def __init__(self, directory: str):
         self.directory = Path(directory)
 
-    def send(self, message: OutboxMessage, email: Message) -> None:
+    def send(self, message: OutboxMessage, data: bytes) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{message.id:08d}-{message.kind}.eml"
-        path.write_bytes(bytes(email))
+        path.write_bytes(data)
         log.info("mail %s to %s written to %s", message.kind, message.recipient, path)
 
 
@@ -113,6 +45,7 @@ class DeliveryReport:
     failed: int = 0
     retried: int = 0
     released: int = 0
+    held: int = 0
 
 
 def mail_backend():
@@ -127,14 +60,19 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=base * 2 ** (max(attempts, 1) - 1))
 
 
-def release_stuck_claims(now: datetime) -> int:
+def stuck_after() -> timedelta:
+    return timedelta(minutes=current_app.config.get("MAIL_STUCK_MINUTES", 10))
+
+
+def release_stuck_claims() -> int:
     """Messages left in "sending" by a crashed process go back to pending (conditional
-    update: a claim that is still fresh is never taken over)."""
-    minutes = current_app.config.get("MAIL_STUCK_MINUTES", 10)
+    update: a claim that is still fresh is never taken over). Claims age in real time,
+    whatever moment a run delivers for (`deliver_pending(now)`): they say whether their
+    process is still alive."""
     released = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.SENDING,
-               OutboxMessage.claimed_at < now - timedelta(minutes=minutes))
+               OutboxMessage.claimed_at < utcnow() - stuck_after())
         .values(status=OutboxStatus.PENDING, claimed_at=None)
     ).rowcount
     db.session.commit()
@@ -144,11 +82,12 @@ def release_stuck_claims(now: datetime) -> int:
 
 
 def claim_batch(now: datetime, size: int) -> list[OutboxMessage]:
-    """Claim up to `size` due pending messages (counting the attempt) with a conditional
-    update, so two processes delivering at once never both take one. On PostgreSQL the
-    rows are locked first, SKIP LOCKED, so a second process claims the next ones instead
-    of waiting; SQLite runs one writer at a time anyway. (Not one UPDATE ... WHERE id IN
-    (SELECT ... LIMIT): PostgreSQL may re-run such a subquery and claim more than `size`.)"""
+    """Claim up to `size` messages due at `now` (counting the attempt) with a conditional
+    update, so two processes delivering at once never both take one; the claim is
+    stamped with the real time. On PostgreSQL the rows are locked first, SKIP LOCKED, so
+    a second process claims the next ones instead of waiting; SQLite runs one writer at a
+    time anyway. (Not one UPDATE ... WHERE id IN (SELECT ... LIMIT): PostgreSQL may re-run
+    such a subquery and claim more than `size`.)"""
     due = db.session.scalars(
         select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.PENDING,
@@ -159,7 +98,7 @@ def claim_batch(now: datetime, size: int) -> list[OutboxMessage]:
     claimed = db.session.scalars(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(due), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, claimed_at=now,
+        .values(status=OutboxStatus.SENDING, claimed_at=utcnow(),
                 attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
@@ -173,48 +112,126 @@ def claim_batch(now: datetime, size: int) -> list[OutboxMessage]:
     return messages
 
 
+def renew_claims(ids: list[int]) -> None:
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)
+        .values(claimed_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+class ClaimKeeper:
+    """Renews the claims this process holds every MAIL_CLAIM_RENEW_SECONDS (default: a
+    quarter of MAIL_STUCK_MINUTES), from a thread of its own: also while one message
+    waits up to MAIL_DATA_TIMEOUT for its answer. It dies with its process, and then
+    the claims age and are released as before."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.held: set[int] = set()
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.interval = float(app.config.get("MAIL_CLAIM_RENEW_SECONDS")
+                              or stuck_after().total_seconds() / 4)
+        self.thread: threading.Thread | None = None
+
+    def hold(self, ids) -> None:
+        with self.lock:
+            self.held.update(ids)
+        if self.thread is None:
+            self.thread = threading.Thread(target=self.run, name="outbox-claims", daemon=True)
+            self.thread.start()
+
+    def release(self, ids) -> None:
+        with self.lock:
+            self.held.difference_update(ids)
+
+    def run(self) -> None:
+        with self.app.app_context():
+            while not self.stopped.wait(self.interval):
+                with self.lock:
+                    ids = sorted(self.held)
+                if not ids:
+                    continue
+                try:
+                    renew_claims(ids)
+                except SQLAlchemyError:  # the next round tries again
+                    db.session.rollback()
+                    log.exception("renewing %s outbox claims failed", len(ids))
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.thread is not None:
+            self.thread.join()
+
+
 def deliver_pending(now: datetime | None = None, backend=None) -> DeliveryReport:
     """Deliver every due pending message: claimed in batches of MAIL_CLAIM_BATCH, the
     outcome of each one committed as soon as it is known.
 
     A temporary failure puts the message back to pending with exponential backoff, until
-    MAIL_MAX_ATTEMPTS; a permanent one (SMTP 5xx) fails it at once. When the mail server
-    is unavailable, the rest of the batch waits for its retry without being tried and
-    the run stops: no message stays claimed while timeouts add up.
+    MAIL_MAX_ATTEMPTS; a permanent one (SMTP 5xx, a message that cannot be built) fails
+    it at once. When the mail server is unavailable, the rest of the batch waits for its
+    retry without being tried and the run stops: no message stays claimed while
+    timeouts add up.
     """
     now = now or utcnow()
     backend = backend or mail_backend()
-    report = DeliveryReport(released=release_stuck_claims(now))
+    report = DeliveryReport(released=release_stuck_claims())
     batch_size = current_app.config.get("MAIL_CLAIM_BATCH", 50)
     # No transaction stays open while the SMTP server is talked to: on SQLite it would
     # hold the write lock (BEGIN IMMEDIATE) for the whole conversation and make every
     # other writer wait. So the batch is claimed and committed first, and kept loaded.
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    keeper = ClaimKeeper(current_app._get_current_object())
     try:
         while batch := claim_batch(now, batch_size):
-            for index, message in enumerate(batch):
-                try:
-                    backend.send(message, build_email(message))
-                except (DeliveryError, OSError) as error:
-                    unavailable = getattr(error, "unavailable", True)  # OSError: disk full
-                    for failed in batch[index:] if unavailable else [message]:
-                        record_failure(failed, error, now, report)
-                    db.session.commit()
-                    if unavailable:
-                        return report
-                else:
-                    db.session.execute(  # a plain UPDATE: the most frequent write here
-                        update(OutboxMessage).where(OutboxMessage.id == message.id)
-                        .values(status=OutboxStatus.SENT, sent_at=now)
-                        .execution_options(synchronize_session=False))
-                    db.session.commit()
-                    report.sent += 1
+            keeper.hold(message.id for message in batch)
+            if not deliver_batch(batch, backend, now, report, keeper):
+                break
     finally:
+        keeper.stop()
         session.expire_on_commit = expire_on_commit
         if hasattr(backend, "close"):
             backend.close()
     return report
+
+
+def deliver_batch(batch: list[OutboxMessage], backend, now: datetime,
+                  report: DeliveryReport, keeper: ClaimKeeper) -> bool:
+    """False when the server is unavailable: the rest of the batch is put back."""
+    for index, message in enumerate(batch):
+        done = [message]
+        try:
+            backend.send(message, email_bytes(message))
+        except UnbuildableMessage as error:  # this one only: the batch goes on
+            record_failure(message, DeliveryError(str(error), permanent=True), now, report)
+        except (DeliveryError, OSError) as error:
+            unavailable = getattr(error, "unavailable", True)  # OSError: disk full
+            if getattr(error, "unknown", False):
+                record_unknown(message, error, report)
+                done = batch[index:]
+                for waiting in done[1:]:
+                    record_failure(waiting, error, now, report)
+            else:
+                done = batch[index:] if unavailable else [message]
+                for failed in done:
+                    record_failure(failed, error, now, report)
+            if unavailable:
+                db.session.commit()
+                keeper.release(m.id for m in done)
+                return False
+        else:
+            db.session.execute(  # a plain UPDATE: the most frequent write here
+                update(OutboxMessage).where(OutboxMessage.id == message.id)
+                .values(status=OutboxStatus.SENT, sent_at=now)
+                .execution_options(synchronize_session=False))
+            redact_sent(message)
+            report.sent += 1
+        db.session.commit()
+        keeper.release(m.id for m in done)
+    return True
 
 
 def record_failure(message: OutboxMessage, error: Exception, now: datetime,
@@ -224,6 +241,7 @@ def record_failure(message: OutboxMessage, error: Exception, now: datetime,
     if getattr(error, "permanent", False) or (
             message.attempts >= current_app.config.get("MAIL_MAX_ATTEMPTS", 8)):
         message.status = OutboxStatus.FAILED
+        redact_sent(message)
         report.failed += 1
     else:
         message.status = OutboxStatus.PENDING
@@ -231,3 +249,16 @@ def record_failure(message: OutboxMessage, error: Exception, now: datetime,
         report.retried += 1
     log.warning("mail %s to %s: attempt %s failed: %s", message.kind, message.recipient,
                 message.attempts, error)
+
+
+def record_unknown(message: OutboxMessage, error: Exception, report: DeliveryReport) -> None:
+    """Handed over, no answer: the server may deliver it, so it is not retried by itself
+    (that sent one slow server's mail 8 times). Held for the admin, who can see whether
+    it arrived and resend it (same Message-ID, so mail clients show it once)."""
+    message.last_error = str(error)[:2000]
+    message.claimed_at = None
+    message.status = OutboxStatus.HELD
+    redact_sent(message)
+    report.held += 1
+    log.warning("mail %s to %s: outcome unknown, held: %s", message.kind, message.recipient,
+                error)

@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.database import UTCDateTime, utcnow
@@ -15,6 +15,9 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # Handed to the server without an answer: it may have arrived. Not retried by
+    # itself; the admin sees it with the failed ones and may resend it.
+    HELD = "held"
 
 
 class OutboxMessage(db.Model):
@@ -61,3 +64,16 @@ class OutboxAttachment(db.Model):
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(120))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class MailOptOut(db.Model):
+    """A member who unsubscribed (RFC 8058 one-click) from one kind of mail sent to many,
+    e.g. the terugkoppeling: no message of that kind is queued for them again.
+    Reminders, agenda open and digests keep their own per-body preferences."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)

@@ -10,12 +10,16 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.building import build_email, message_row, new_message  # noqa: F401
 from consult.mail.delivery import deliver_pending  # noqa: F401  (the cli's "mail deliver")
-from consult.mail.models import OutboxAttachment, OutboxMessage, OutboxStatus
+from consult.mail.models import MailOptOut, OutboxAttachment, OutboxMessage, OutboxStatus
+from consult.mail.opt_out import opted_out
 
 
-def queue_message(**fields) -> OutboxMessage:
+def queue_message(**fields) -> OutboxMessage | None:
     """A pending outbox row (see new_message) in the caller's transaction: a rolled-back
-    request sends nothing."""
+    request sends nothing. None (nothing queued) when the member unsubscribed from this
+    kind of mail (consult.mail.opt_out)."""
+    if opted_out(fields.get("user_id"), fields["kind"]):
+        return None
     message = new_message(**fields)
     db.session.add(message)
     return message
@@ -45,6 +49,12 @@ def queue_message_once(*, idempotency_key: str, **fields) -> OutboxMessage | Non
         return None
     message = new_message(idempotency_key=idempotency_key, **fields)
     return message if add_once(message) else None
+
+
+def opt_out(user_id: int, kind: str) -> None:
+    """The member gets no more mail of this kind; a second click changes nothing."""
+    if not opted_out(user_id, kind):
+        add_once(MailOptOut(user_id=user_id, kind=kind))
 
 
 def queued_keys(keys: list[str]) -> set[str]:

@@ -9,10 +9,12 @@ from sqlalchemy import select, update
 from consult.accounts.models import User
 from consult.database import utcnow
 from consult.extensions import db
+from consult.mail.opt_out import list_unsubscribe_headers
 from consult.mail.services import message_exists, queue_message_once
 from consult.pages import external_url, format_date
 from consult.reminders.models import DigestEntry
 from consult.reminders.planning import zone
+from consult.reminders.preferences import DIGEST, unsubscribe_token
 
 
 def digest_cutoff(now: datetime) -> tuple[date, datetime] | None:
@@ -62,10 +64,13 @@ def send_digest(user_id: int, key: str, cutoff: datetime, now: datetime) -> bool
         return False
     entries = list(db.session.scalars(select(DigestEntry).where(
         DigestEntry.digest_key == key).order_by(DigestEntry.created_at, DigestEntry.id)))
+    unsubscribe_url = external_url("reminders.unsubscribe",
+                                   token=unsubscribe_token(user.id, DIGEST))
     return queue_message_once(
         idempotency_key=key, kind="reminder_digest", recipient=user.email,
         user_id=user.id, subject=f"Uw herinneringen van {format_date(now)}",
         template="reminder_digest",
-        context={"user": user, "entries": entries,
+        context={"user": user, "entries": entries, "unsubscribe_url": unsubscribe_url,
                  "preferences_url": external_url("accounts.account") + "#herinneringen-kop"},
+        headers=list_unsubscribe_headers(unsubscribe_url),
     ) is not None

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from consult.comments.services import responded_items_by_member
 from consult.database import utcnow
 from consult.extensions import db
+from consult.mail.opt_out import list_unsubscribe_headers
 from consult.mail.services import add_once, queue_messages_once
 from consult.meetings.calendar import meeting_calendar, meeting_filename
 from consult.meetings.models import Meeting
@@ -236,8 +237,7 @@ def write_chunk(fanout: Fanout, recipients: list[Recipient], now: datetime) -> N
             kind="reminder", recipient=user.email, user_id=user.id,
             meeting_id=meeting.id, subject=fanout.subject, template="reminder",
             context=context, attachments=[fanout.calendar],
-            headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}))
+            headers=list_unsubscribe_headers(context["unsubscribe_url"])))
     fanout.queued += queue_messages_once(messages)
 
 

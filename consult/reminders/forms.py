@@ -3,6 +3,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from consult.accounts.forms import DutchForm
+from consult.mail.forms import no_line_breaks
 from consult.reminders.models import ANCHOR_LABELS, AUDIENCE_LABELS, CONDITION_LABELS
 
 UNITS = {"minutes": 1, "hours": 60, "days": 24 * 60}
@@ -24,7 +25,8 @@ class RuleForm(DutchForm):
     condition = SelectField("Wanneer", choices=[SelectChoice(c.value, label.capitalize())
                                                 for c, label in CONDITION_LABELS.items()])
     subject = StringField(
-        "Onderwerp", validators=[DataRequired("Vul een onderwerp in."), Length(max=300)],
+        "Onderwerp", validators=[DataRequired("Vul een onderwerp in."), Length(max=300),
+                                no_line_breaks],
         description="{vergadering}, {overleg} en {deadline} worden ingevuld.")
     message = TextAreaField("Bericht", validators=[Length(max=5000)],
                             description="Staat bovenaan de e-mail. Agendapunten, deadline en "

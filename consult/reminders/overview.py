@@ -4,8 +4,8 @@ and every outbox message about the meeting (failed ones can be sent again)."""
 from sqlalchemy import select
 
 from consult.extensions import db
+from consult.mail import admin
 from consult.mail.models import OutboxMessage, OutboxStatus
-from consult.mail.services import resend_message
 from consult.meetings.models import Meeting
 from consult.meetings.services import meeting_title
 from consult.reminders.models import STATUS_LABELS, Reminder, ReminderStatus
@@ -33,6 +33,7 @@ def overview_context(meeting: Meeting) -> dict:
         message_counts={status: sum(1 for m in messages if m.status == status)
                         for status in OutboxStatus},
         STATUS_LABELS=STATUS_LABELS, OutboxStatus=OutboxStatus, describe=describe_offset,
+        not_resendable=admin.not_resendable,
         title=f"Herinneringen en e-mail: {meeting_title(meeting)}")
 
 
@@ -42,8 +43,6 @@ def meeting_message(meeting: Meeting, message_id: int) -> OutboxMessage | None:
 
 
 def resend_failed(message: OutboxMessage) -> bool:
-    """A failed message goes out again; False (nothing changed) for any other."""
-    if message.status != OutboxStatus.FAILED:
-        return False
-    resend_message(message)
-    return True
+    """A failed or held message goes out again (not an expired login link); False
+    (nothing changed) for any other. The same rule as the admin's page."""
+    return admin.resend(message)

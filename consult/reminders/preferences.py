@@ -22,6 +22,11 @@ def serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
 
 
+# The body id in the link of a daily digest, which gathers the reminders of every body
+# the member chose the digest for: unsubscribing stops that digest.
+DIGEST = 0
+
+
 def unsubscribe_token(user_id: int, body_id: int) -> str:
     return serializer().dumps([user_id, body_id])
 
@@ -37,13 +42,15 @@ def read_unsubscribe_token(token: str) -> tuple[int, int] | None:
     return value[0], value[1]
 
 
-def unsubscribe_target(token: str) -> tuple[User, Body] | None:
-    """The member and body a link is for; None for a forged or stale link."""
+def unsubscribe_target(token: str) -> tuple[User, Body | None] | None:
+    """The member and body a link is for (body None: the daily digest); None for a
+    forged or stale link."""
     ids = read_unsubscribe_token(token)
     if ids is None:
         return None
-    user, body = db.session.get(User, ids[0]), db.session.get(Body, ids[1])
-    return None if user is None or body is None else (user, body)
+    user = db.session.get(User, ids[0])
+    body = None if ids[1] == DIGEST else db.session.get(Body, ids[1])
+    return None if user is None or (body is None and ids[1] != DIGEST) else (user, body)
 
 
 def preference(user_id: int, body_id: int) -> ReminderPreference | None:
@@ -72,6 +79,15 @@ def set_preference(user_id: int, body_id: int, mode: PreferenceMode,
 def unsubscribe(user_id: int, body_id: int, now: datetime | None = None) -> None:
     pref = set_preference(user_id, body_id, PreferenceMode.OFF, now)
     pref.unsubscribed_at = now or utcnow()
+
+
+def unsubscribe_digest(user_id: int, now: datetime | None = None) -> None:
+    """Every body whose reminders go to the member's digest: off."""
+    for pref in db.session.scalars(select(ReminderPreference).where(
+            ReminderPreference.user_id == user_id,
+            ReminderPreference.mode == PreferenceMode.DIGEST,
+            ReminderPreference.unsubscribed_at.is_(None))):
+        unsubscribe(user_id, pref.body_id, now)
 
 
 def my_bodies(user: User) -> list[Body]:

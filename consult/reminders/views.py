@@ -151,7 +151,9 @@ def unsubscribe(token: str):
                            title="Deze afmeldlink werkt niet")
     user, body = target
     done = request.method == "POST"
-    if done:
+    if done and body is None:
+        preferences.unsubscribe_digest(user.id)
+    elif done:
         preferences.unsubscribe(user.id, body.id)
     response = render_page("reminders/unsubscribe.html", body=body, user=user, done=done,
                            token=token, title="Afmelden voor herinneringen")
