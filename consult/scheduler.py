@@ -25,13 +25,13 @@ def run_tick(now: datetime | None = None) -> dict[str, int]:
     deliver every due outbox message.
 
     Returns the messages sent and failed, plus the other counts that are not zero
-    (reminders, skipped, cancelled, digests, retried, released).
+    (reminders, skipped, cancelled, digests, retried, released, held: sent with no answer).
     """
     now = now or utcnow()
     counts = process_due_reminders(now)
     counts["digests"] = send_digests(now)
     report = deliver_pending(now)
-    counts.update(retried=report.retried, released=report.released)
+    counts.update(retried=report.retried, released=report.released, held=report.held)
     result = {"sent": report.sent, "failed": report.failed}
     result.update({name: count for name, count in counts.items() if count})
     return result

@@ -57,6 +57,7 @@ def test_create_body_flushes_then_announces_it(ctx, announced):
 
 def test_a_taken_name_writes_and_announces_nothing(ctx, announced):
     make_body("Regioberaad Noord")
+    announced.clear()  # the factory announces its body as create_body does
     with pytest.raises(services.BodyRuleError) as refused:
         services.create_body(**fields())
     assert refused.value.field == "name" and str(refused.value) == services.NAME_TAKEN
@@ -67,6 +68,7 @@ def test_a_taken_name_writes_and_announces_nothing(ctx, announced):
 def test_update_body_keeps_its_own_name_but_not_anothers(ctx, announced):
     body = make_body("Regioberaad Noord")
     make_body("Taskforce")
+    announced.clear()  # the factory announces its bodies as create_body does
     services.update_body(body, **fields(short_name="RBN"))
     assert body.short_name == "RBN"
     with pytest.raises(services.BodyRuleError):
@@ -85,3 +87,19 @@ def test_the_admins_new_body_is_announced(app, client, auth, users, announced):
     assert [name for _, _, name in announced] == ["Regioberaad Zuid"]
     with app.app_context():
         assert db.session.scalar(select(Body.id).where(Body.name == "Regioberaad Zuid"))
+
+
+@pytest.mark.parametrize("field", ["name", "short_name", "statement_label", "outcome_label"])
+def test_a_line_break_in_a_name_that_goes_into_mail_headers_is_refused(
+        app, client, auth, users, announced, field):
+    auth.login("admin")
+    data = {"name": "Regioberaad Zuid", "short_name": "RZ", "frequency": "monthly",
+            "statement_label": "Inbreng", "outcome_label": "Bespreking",
+            "deadline_working_days": "3", "deadline_time": "17:00", "organisations": ["IMG"]}
+    data[field] = "Regioberaad\r\nBcc: iedereen@example.org"
+    response = client.post("/beheer/overleggen/nieuw", data=data)
+    assert response.status_code == 422
+    assert "Gebruik hier geen regeleinde" in response.get_data(as_text=True)
+    assert announced == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Body.id))) == 0

@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from consult.accounts.forms import DutchForm
 from consult.accounts.models import Organisation, Region, User
+from consult.mail.forms import no_line_breaks
 from consult.meetings.models import FREQUENCY_LABELS, Body
 
 
@@ -26,16 +27,17 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class BodyForm(DutchForm):
-    name = StringField("Naam", validators=[DataRequired("Vul de naam in."), Length(max=200)])
+    name = StringField("Naam", validators=[DataRequired("Vul de naam in."), Length(max=200),
+                                        no_line_breaks])
     short_name = StringField("Korte naam", validators=[DataRequired("Vul een korte naam in."),
-                                                       Length(max=40)])
+                                                       Length(max=40), no_line_breaks])
     frequency = SelectField("Vergadert", choices=[SelectChoice(f.value, label)
                                                   for f, label in FREQUENCY_LABELS.items()])
     statement_label = StringField(
-        "Titel van de gezamenlijke inbreng", validators=[DataRequired(), Length(max=120)],
+        "Titel van de gezamenlijke inbreng", validators=[DataRequired(), Length(max=120), no_line_breaks],
         description='Bijvoorbeeld "Inbreng VIAG/IMG+CIO".')
     outcome_label = StringField(
-        "Titel van de uitkomst", validators=[DataRequired(), Length(max=120)],
+        "Titel van de uitkomst", validators=[DataRequired(), Length(max=120), no_line_breaks],
         description='Bijvoorbeeld "Bespreking TF".')
     secretariat_email = EmailField(
         "E-mailadres van het secretariaat",
