@@ -1,7 +1,8 @@
 """Bad input everywhere: for every rule of the URL map (generated, not a hand list), as a
 role chosen by hypothesis, random and hostile values for the path ids, every form field
 and every query parameter. Never a 5xx; and a 4xx leaves the database exactly as it was
-(all rows of all tables compared).
+(all rows of all tables compared), except for the writes a refusal makes on purpose.
+How many examples per route: the Hypothesis profile (tests/conftest.py).
 
 Form fields are discovered by reading the forms on the app's own pages (the GET paths of
 tests/test_routes_access.py, as a member, a delegate and an admin), so prefixed fields
@@ -21,12 +22,15 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from consult.extensions import db
+from consult.statements.models import StatementDraft
 from tests.conftest import AuthActions
 from tests.test_routes_access import CASES, ROLES
 
 # Written on purpose by a refused request: failed logins are counted for throttling.
 WRITTEN_ON_REFUSAL = {"login_attempt"}
-EXAMPLES_PER_RULE = 5
+# ... and by one answer in particular: a save that conflicts with another delegate's
+# version (409) keeps the text as the delegate's draft (database.keep_changes()).
+WRITTEN_ON = {("statements.save", 409): {StatementDraft.__table__.name}}
 
 
 def database_state() -> dict[str, str]:
@@ -168,8 +172,7 @@ def test_hostile_input_never_breaks_a_route(app, client, auth, route_world, endp
 
     # No shrinking: a failure is reported with the example as found, and the run stays
     # bounded (shrinking slow HTTP examples can take minutes).
-    @settings(max_examples=EXAMPLES_PER_RULE, deadline=None, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def attempt(data):
         role = data.draw(st.sampled_from(ROLES), label="role")
@@ -202,7 +205,8 @@ def test_hostile_input_never_breaks_a_route(app, client, auth, route_world, endp
             with app.app_context():
                 after = database_state()
             changed = {table for table in before if before[table] != after[table]}
-            assert changed <= WRITTEN_ON_REFUSAL, (
+            allowed = WRITTEN_ON_REFUSAL | WRITTEN_ON.get((endpoint, response.status_code), set())
+            assert changed <= allowed, (
                 f"{method} {path} as {role} answered {response.status_code} but changed "
                 f"{changed}\n{form}")
 
