@@ -140,7 +140,8 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
-        report.longrepr = f"skipped, and with CI=true that is a failure: {report.longrepr}"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"{reason} (CI=true: a skip is a failure)"
     return report
 
 
