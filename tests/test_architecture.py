@@ -229,6 +229,17 @@ def test_the_source_is_found():
     assert any(imp.function for imp in imports())  # function-level imports are seen
 
 
+def test_the_cycle_finder_reports_a_path():
+    edges = {"a": {"b": []}, "b": {"c": []}, "c": {"a": [], "d": []}, "d": {}}
+    assert strongly_connected("abcd", edges) == [["a", "b", "c"]]
+    assert shortest_cycle(["a", "b", "c"], edges) == ["a", "b", "c", "a"]
+    submodule = ast.parse("from consult.meetings import services, Meeting").body[0]
+    assert resolve("consult.comments.views", submodule) == [
+        "consult.meetings.services", "consult.meetings"]
+    relative = ast.parse("from .models import Comment").body[0]
+    assert resolve("consult.comments.services", relative) == ["consult.comments.models"]
+
+
 def test_no_import_cycle_among_modules():
     edges = graph((imp.source, imp.target, imp) for imp in internal_imports())
     cycles = describe_cycles(modules(), edges, lambda found: found[0].where)
