@@ -28,20 +28,24 @@ run: $(STAMP)
 	  CONSULT_DEMO=1 CONSULT_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port 5000
 
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
-# pytest-xdist: PARALLEL="-n 2 --dist loadgroup" spreads the tests over two workers (the
-# tests with real processes or measurements stay on one, one after another: the
-# xdist_group "serial" in tests/conftest.py). Measured slower on this 2-core machine.
-PARALLEL ?=
+# `make test` spreads the tests over two pytest-xdist workers; the tests marked `serial`
+# (tests/conftest.py: real processes, timing and memory measurements) run after them,
+# alone. Measured on this 2-core machine: see the README, "Development".
+PARALLEL ?= -n 2
 
 # Two passes: everything on SQLite (with the browser tests), then everything but the
 # browser tests on PostgreSQL (skipped with a message when none answers, unless CI=true).
 test: $(STAMP)
-	$(PYTEST) $(PARALLEL)
-	CONSULT_TEST_DB=postgresql $(PYTEST) $(PARALLEL) -m "not e2e"
+	$(PYTEST) $(PARALLEL) -m "not serial"
+	$(PYTEST) -m serial
+	CONSULT_TEST_DB=postgresql $(PYTEST) $(PARALLEL) -m "not e2e and not serial"
+	CONSULT_TEST_DB=postgresql $(PYTEST) -m "not e2e and serial"
 
 # The edit loop: SQLite, without the browser, fuzz and fault tests (markers in pyproject).
+QUICK := not e2e and not fuzz and not faults
 check: $(STAMP)
-	$(PYTEST) $(PARALLEL) -m "not e2e and not fuzz and not faults"
+	$(PYTEST) $(PARALLEL) -m "$(QUICK) and not serial"
+	$(PYTEST) -m "$(QUICK) and serial"
 
 # Nightly: the fuzz tests with the "slow" Hypothesis profile, on both databases.
 test-slow: $(STAMP)

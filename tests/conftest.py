@@ -62,8 +62,8 @@ settings.register_profile("dev", max_examples=5, deadline=None, database=None)
 settings.register_profile("slow", max_examples=60, deadline=None, database=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 
-# Which tests `make check` leaves out, and which run one after another on one worker
-# (real processes, timing and memory measurements), by module and by test name.
+# Which tests `make check` leaves out, and which run apart, after the parallel run
+# (real processes, timing and memory measurements: `serial`), by module and test name.
 MODULE_MARKERS = {
     "test_fuzz_routes.py": ("fuzz",),
     "test_faults.py": ("faults", "serial"),
@@ -117,17 +117,14 @@ def pytest_sessionstart(session):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Backend-specific tests are deselected on the other backend (not skipped: in CI
-    a skip means something that should have run did not)."""
+    """Markers by module; backend-specific tests are deselected on the other backend (not
+    skipped: in CI a skip means something that should have run did not)."""
     for item in items:
         marks = MODULE_MARKERS.get(item.path.name, ())
         if item.originalname in SERIAL_TESTS:
             marks = (*marks, "serial")
         for mark in marks:
-            if mark == "serial":
-                item.add_marker(pytest.mark.xdist_group("serial"))
-            else:
-                item.add_marker(getattr(pytest.mark, mark))
+            item.add_marker(getattr(pytest.mark, mark))
     other = "postgres_only" if TEST_DB == "sqlite" else "sqlite_only"
     deselected = [item for item in items if other in item.keywords]
     if deselected:
