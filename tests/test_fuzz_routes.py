@@ -12,6 +12,7 @@ from request.args. CSRF is off here (tests/conftest.py); test_security.py covers
 
 import hashlib
 import re
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -41,6 +42,14 @@ def database_state() -> dict[str, str]:
         state[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
     db.session.rollback()
     return state
+
+
+def settle(baseline: set[threading.Thread]) -> None:
+    """Wait for work a request started in the background (an export job's thread), so
+    its writes are not taken for those of a later request."""
+    for thread in set(threading.enumerate()) - baseline:
+        thread.join(timeout=60)
+        assert not thread.is_alive(), f"background thread {thread.name} still runs"
 
 
 # --- discovering fields -------------------------------------------------------------
@@ -169,6 +178,7 @@ def test_hostile_input_never_breaks_a_route(app, client, auth, route_world, endp
     parameters = sorted(query_parameters())
     known_ids = sorted({value for value in route_world.values() if isinstance(value, int)})
     arguments = ARGUMENT.findall(rule)
+    baseline = set(threading.enumerate())
 
     # No shrinking: a failure is reported with the example as found, and the run stays
     # bounded (shrinking slow HTTP examples can take minutes).
@@ -195,10 +205,12 @@ def test_hostile_input_never_breaks_a_route(app, client, auth, route_world, endp
         visitor = app.test_client()  # a fresh browser: no cookies of an earlier example
         if role != "anonymous":
             AuthActions(app, visitor, auth.users).login(role)
+        settle(baseline)
         with app.app_context():
             before = database_state()
         response = visitor.open(path, method=method, query_string=query,
                                data=form if method == "POST" else None)
+        settle(baseline)
         assert response.status_code < 500, (
             f"{method} {path} as {role}: {response.status_code}\n{form}\n{query}")
         if 400 <= response.status_code < 500:
@@ -211,3 +223,4 @@ def test_hostile_input_never_breaks_a_route(app, client, auth, route_world, endp
                 f"{changed}\n{form}")
 
     attempt()
+    settle(baseline)
