@@ -1,8 +1,12 @@
 """Fixtures in the style of Flask's tutorial: app, client and logging in per role.
 
 The database is SQLite by default; CONSULT_TEST_DB=postgresql runs the same suite on a
-PostgreSQL database of its own, created and dropped here. With CI=true, a test that
-would skip for a missing PostgreSQL or Chromium fails instead.
+PostgreSQL database of its own, created and dropped here (one per xdist worker). With
+CI=true, a skipped test is a failed test: something that should have run did not.
+
+Hypothesis profiles (HYPOTHESIS_PROFILE, else "ci" when CI=true, else "dev"): "ci" is
+deterministic (derandomized, no example database), "dev" draws new examples on every
+run, "slow" draws many more (`make test-slow`).
 """
 
 import io
@@ -14,6 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from hypothesis import settings
 from werkzeug.datastructures import FileStorage
 
 from consult import create_app
@@ -43,7 +48,31 @@ TEST_DB = os.environ.get("CONSULT_TEST_DB", "sqlite")
 POSTGRES_ADMIN_URL = os.environ.get(
     "CONSULT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The workspace's shared folder: next to the checkout, or further up for a git worktree.
+SHARED = next((folder / "shared" for folder in Path(__file__).resolve().parents[1:]
+               if (folder / "shared" / "fixtures").is_dir()),
+              Path(__file__).resolve().parents[2] / "shared")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")  # "gw0", "gw1", ... under xdist
+
+# Examples per test (the fuzz test: per route). No deadline: an HTTP round trip on a
+# busy machine is not a bug.
+settings.register_profile("ci", derandomize=True, max_examples=5, deadline=None,
+                          database=None, print_blob=True)
+settings.register_profile("dev", max_examples=5, deadline=None, database=None)
+settings.register_profile("slow", max_examples=60, deadline=None, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
+
+# Which tests `make check` leaves out, and which run apart, after the parallel run
+# (real processes, timing and memory measurements: `serial`), by module and test name.
+MODULE_MARKERS = {
+    "test_fuzz_routes.py": ("fuzz",),
+    "test_faults.py": ("faults", "serial"),
+    "test_reminders_concurrency.py": ("faults", "serial"),
+}
+SERIAL_TESTS = {
+    "test_password_checks_take_their_memory_one_at_a_time",
+    "test_concurrent_writers_never_see_database_is_locked",
+}
 
 
 def skip_unless_ci(reason: str):
@@ -63,7 +92,7 @@ def postgres_admin_engine():
 def create_postgres_database() -> tuple[str, callable]:
     """A fresh database; returns its URL and a function that drops it."""
     admin = postgres_admin_engine()
-    name = f"consult_test_{uuid.uuid4().hex[:10]}"
+    name = f"consult_test_{WORKER}_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.engine.make_url(POSTGRES_ADMIN_URL).set(database=name)
@@ -88,8 +117,14 @@ def pytest_sessionstart(session):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Backend-specific tests are deselected on the other backend (not skipped: in CI
-    a skip means something that should have run did not)."""
+    """Markers by module; backend-specific tests are deselected on the other backend (not
+    skipped: in CI a skip means something that should have run did not)."""
+    for item in items:
+        marks = MODULE_MARKERS.get(item.path.name, ())
+        if item.originalname in SERIAL_TESTS:
+            marks = (*marks, "serial")
+        for mark in marks:
+            item.add_marker(getattr(pytest.mark, mark))
     other = "postgres_only" if TEST_DB == "sqlite" else "sqlite_only"
     deselected = [item for item in items if other in item.keywords]
     if deselected:
@@ -97,8 +132,37 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if other not in item.keywords]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"{reason} (CI=true: a skip is a failure)"
+    return report
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    terminalreporter.write_line(f"database under test: {TEST_DB}")
+    terminalreporter.write_line(f"database under test: {TEST_DB}; "
+                                f"hypothesis profile: {settings.get_current_profile_name()}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def process_folders(tmp_path_factory):
+    """Processes the tests start (flask CLI, scheduler) keep their files in this worker's
+    temporary folder, never in the checkout's instance/."""
+    folder = tmp_path_factory.mktemp("process")
+    names = {"CONSULT_ATTACHMENT_DIR": "attachments", "CONSULT_EXPORT_DIR": "exports",
+             "CONSULT_MAIL_FILE_DIR": "mail"}
+    saved = {name: os.environ.get(name) for name in names}
+    for name, sub in names.items():
+        os.environ.setdefault(name, str(folder / sub))
+    yield folder
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")

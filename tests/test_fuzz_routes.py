@@ -1,7 +1,8 @@
 """Bad input everywhere: for every rule of the URL map (generated, not a hand list), as a
 role chosen by hypothesis, random and hostile values for the path ids, every form field
 and every query parameter. Never a 5xx; and a 4xx leaves the database exactly as it was
-(all rows of all tables compared).
+(all rows of all tables compared), except for the writes a refusal makes on purpose.
+How many examples per route: the Hypothesis profile (tests/conftest.py).
 
 Form fields are discovered by reading the forms on the app's own pages (the GET paths of
 tests/test_routes_access.py, as a member, a delegate and an admin), so prefixed fields
@@ -11,6 +12,7 @@ from request.args. CSRF is off here (tests/conftest.py); test_security.py covers
 
 import hashlib
 import re
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -21,12 +23,15 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from consult.extensions import db
+from consult.statements.models import StatementDraft
 from tests.conftest import AuthActions
 from tests.test_routes_access import CASES, ROLES
 
 # Written on purpose by a refused request: failed logins are counted for throttling.
 WRITTEN_ON_REFUSAL = {"login_attempt"}
-EXAMPLES_PER_RULE = 5
+# ... and by one answer in particular: a save that conflicts with another delegate's
+# version (409) keeps the text as the delegate's draft (database.keep_changes()).
+WRITTEN_ON = {("statements.save", 409): {StatementDraft.__table__.name}}
 
 
 def database_state() -> dict[str, str]:
@@ -37,6 +42,14 @@ def database_state() -> dict[str, str]:
         state[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
     db.session.rollback()
     return state
+
+
+def settle(baseline: set[threading.Thread]) -> None:
+    """Wait for work a request started in the background (an export job's thread), so
+    its writes are not taken for those of a later request."""
+    for thread in set(threading.enumerate()) - baseline:
+        thread.join(timeout=60)
+        assert not thread.is_alive(), f"background thread {thread.name} still runs"
 
 
 # --- discovering fields -------------------------------------------------------------
@@ -165,11 +178,11 @@ def test_hostile_input_never_breaks_a_route(app, client, auth, route_world, endp
     parameters = sorted(query_parameters())
     known_ids = sorted({value for value in route_world.values() if isinstance(value, int)})
     arguments = ARGUMENT.findall(rule)
+    baseline = set(threading.enumerate())
 
     # No shrinking: a failure is reported with the example as found, and the run stays
     # bounded (shrinking slow HTTP examples can take minutes).
-    @settings(max_examples=EXAMPLES_PER_RULE, deadline=None, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
     @given(data=st.data())
     def attempt(data):
         role = data.draw(st.sampled_from(ROLES), label="role")
@@ -192,18 +205,22 @@ def test_hostile_input_never_breaks_a_route(app, client, auth, route_world, endp
         visitor = app.test_client()  # a fresh browser: no cookies of an earlier example
         if role != "anonymous":
             AuthActions(app, visitor, auth.users).login(role)
+        settle(baseline)
         with app.app_context():
             before = database_state()
         response = visitor.open(path, method=method, query_string=query,
                                data=form if method == "POST" else None)
+        settle(baseline)
         assert response.status_code < 500, (
             f"{method} {path} as {role}: {response.status_code}\n{form}\n{query}")
         if 400 <= response.status_code < 500:
             with app.app_context():
                 after = database_state()
             changed = {table for table in before if before[table] != after[table]}
-            assert changed <= WRITTEN_ON_REFUSAL, (
+            allowed = WRITTEN_ON_REFUSAL | WRITTEN_ON.get((endpoint, response.status_code), set())
+            assert changed <= allowed, (
                 f"{method} {path} as {role} answered {response.status_code} but changed "
                 f"{changed}\n{form}")
 
     attempt()
+    settle(baseline)
