@@ -24,22 +24,15 @@ def instance_secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
-        __name__,
-        instance_relative_config=True,
-        template_folder="../templates",
-        static_folder="../static",
-    )
-    # Ids in URLs fit a database INTEGER: a larger one is a 404, not an overflow error.
-    app.url_map.converters["int"] = DatabaseIntegerConverter
+def load_config(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then instance/config.py and CONSULT_* variables (or the tests' mapping);
+    what is left unset gets a value inside the instance folder."""
     app.config.from_object("consult.config")
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("CONSULT")
     else:
         app.config.from_mapping(test_config)
-
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
@@ -50,6 +43,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = instance_secret_key(instance)
 
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    # Ids in URLs fit a database INTEGER: a larger one is a 404, not an overflow error.
+    app.url_map.converters["int"] = DatabaseIntegerConverter
+    load_config(app, test_config)
     if app.config["PROXY_FIX_X_FOR"]:
         # Behind a reverse proxy: take the client's address from X-Forwarded-For.
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -58,7 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1
         )
 
-    from consult import database, pages, security
+    from consult import database, pages, security, transactions
     from consult.extensions import csrf, db, htmx, login_manager, migrate
 
     db.init_app(app)
@@ -69,13 +73,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             database.configure_sqlite(db.engine)
+    for part in (transactions, security, pages):
+        part.init_app(app)
 
-    database.init_app(app)
-    security.init_app(app)
-    pages.init_app(app)
-
-    from consult import (  # noqa: F401
+    from consult import (
         accounts,
+        cli,
         comments,
         exports,
         health,
@@ -85,10 +88,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         statements,
     )
 
-    for part in (health, accounts, mail, meetings, comments, reminders, statements, exports):
+    for part in (health, accounts, mail, meetings, comments, reminders, statements, exports, cli):
         part.init_app(app)
-
-    from consult import cli
-
-    cli.init_app(app)
     return app

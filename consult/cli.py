@@ -3,15 +3,21 @@
 import logging
 import sys
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
+from consult.accounts.members import MemberFileError, decode_csv, import_members, read_csv
 from consult.accounts.models import User
+from consult.demo import DEMO_PASSWORD, demo_logins, load_demo_data
 from consult.extensions import db
+from consult.mail.services import deliver_pending
+from consult.scheduler import run_scheduler, run_tick
 from consult.statements import past_reports
 
 members_cli = AppGroup("members", help="Leden beheren.")
@@ -24,8 +30,6 @@ reports_cli = AppGroup("reports", help="Oude verslagen in het archief.")
 @with_appcontext
 def demo_data_command():
     """Load the demo members and bodies (running it twice changes nothing)."""
-    from consult.demo import load_demo_data
-
     result = load_demo_data()
     click.echo(
         f"Demo data: {result['members_created']} leden aangemaakt, "
@@ -38,8 +42,6 @@ def demo_data_command():
 @with_appcontext
 def demo_logins_command():
     """Print one demo login per role."""
-    from consult.demo import DEMO_PASSWORD, demo_logins
-
     for user in demo_logins():
         role = "regiovoorzitter" if user.chairs_region_id else user.role_label.lower()
         click.echo(f"  {role:<16} {user.email}  (wachtwoord: {DEMO_PASSWORD})")
@@ -50,13 +52,7 @@ def demo_logins_command():
 @click.option("--dry-run", is_flag=True, help="Alleen tonen wat er zou veranderen.")
 def import_members_command(file: Path, dry_run: bool):
     """Import members from a CSV file (name,email,organisation,region,municipality,role)."""
-    from consult.accounts.members import MemberFileError, import_members, read_csv
-
-    raw = file.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+    text = decode_csv(file.read_bytes())
     try:
         total = len(read_csv(text))
     except MemberFileError as error:
@@ -80,8 +76,6 @@ def import_members_command(file: Path, dry_run: bool):
 @mail_cli.command("deliver")
 def deliver_command():
     """Deliver pending outbox messages now."""
-    from consult.mail.services import deliver_pending
-
     report = deliver_pending()
     click.echo(f"{report.sent} verstuurd, {report.failed} mislukt.")
 
@@ -92,13 +86,6 @@ def deliver_command():
                    "(zonder tijdzone: lokale tijd). Standaard: nu.")
 def reminders_tick_command(moment: str | None):
     """Run one scheduler tick: due reminders, digests, outbox delivery."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    from consult.scheduler import run_tick
-
     now = None
     if moment:
         try:
@@ -143,10 +130,6 @@ def import_reports_command(folder: Path, body_name: str, author_email: str | Non
 @with_appcontext
 def scheduler_command():
     """Run the scheduler process (one tick every SCHEDULER_INTERVAL_SECONDS)."""
-    from flask import current_app
-
-    from consult.scheduler import run_scheduler
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     run_scheduler(current_app._get_current_object())
 

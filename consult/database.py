@@ -3,7 +3,7 @@ type, and the SQLite settings that make concurrent writers wait instead of fail.
 
 from datetime import UTC, datetime
 
-from flask import current_app, g, has_request_context, request, session
+from flask import has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event, func, select
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -89,55 +89,3 @@ def paginate(session, query, page: int, per_page: int) -> tuple[list, int, int, 
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return rows, page, total, max(1, -(-total // per_page))
-
-
-# --- one commit per request -------------------------------------------------------------
-# Views never commit: a request that answers below 400 commits once, after the view;
-# anything else rolls back, so a failed request stores nothing (and queues no mail,
-# since mail is rows in the same transaction).
-
-
-def keep_changes() -> None:
-    """This error answer keeps what the view wrote (a conflicting statement kept as a
-    draft, a failed login counted)."""
-    g.keep_changes = True
-
-
-def after_commit(callback) -> None:
-    """Run `callback()` once the request's transaction is committed (never on rollback)."""
-    g.setdefault("after_commit", []).append(callback)
-
-
-def finish_request(response):
-    from consult.extensions import db
-
-    if response.status_code < 400 or g.get("keep_changes"):
-        try:
-            db.session.commit()
-        except Exception as error:  # the commit itself failed: the view's answer is void
-            return answer_failed_commit(error)
-        for callback in g.pop("after_commit", []):
-            callback()
-    else:
-        db.session.rollback()
-    return response
-
-
-def answer_failed_commit(error: Exception):
-    """Nothing is stored (the database went away, a constraint held at the flush): answer
-    with the error page the view would have got had it failed itself (a 503 for a
-    database that does not answer), without the view's "saved" message."""
-    from consult.extensions import db
-
-    db.session.rollback()
-    g.pop("keep_changes", None)
-    g.pop("after_commit", None)
-    session.pop("_flashes", None)
-    failed = current_app.make_response(current_app.handle_user_exception(error))
-    # The error page gets the after-request treatment too (security headers; this
-    # function then only rolls back, as for any answer of 400 and up).
-    return current_app.process_response(failed)
-
-
-def init_app(app) -> None:
-    app.after_request(finish_request)

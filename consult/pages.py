@@ -8,6 +8,8 @@ from flask import Flask, current_app, make_response, render_template
 from htmx_flask import request
 from jinja2_fragments.flask import render_block
 
+from consult.database import utcnow
+
 
 def wants_fragment() -> bool:
     # A boosted request or a history restore needs the whole page, not a fragment.
@@ -65,8 +67,6 @@ def init_app(app: Flask) -> None:
 
 def countdown(moment: datetime, now: datetime | None = None) -> str:
     """"nog 5 dagen en 3 uur", "nog 40 minuten", "verlopen"."""
-    from consult.database import utcnow
-
     seconds = int((moment - (now or utcnow())).total_seconds())
     if seconds <= 0:
         return "verlopen"

@@ -6,15 +6,14 @@ Two kinds of functions live here:
 - one loader per object (`meeting_for(action, id)`, `item_for(action, id)`, …) that
   answers 404 when the object does not exist and 403 when the action is not allowed.
 
-The rule "whom a body asks for input" (its constituency) is written here once, in the
-three forms the code needs: for one user in Python, and as SQL over members or bodies.
+The rule "whom a body asks for input" (its constituency) is consult/meetings/constituency.py.
 """
 
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import Role, User
@@ -22,14 +21,16 @@ from consult.comments.models import Comment
 from consult.database import utcnow
 from consult.exports.models import ExportJob
 from consult.extensions import db
+from consult.meetings.constituency import (  # noqa: F401  (re-exported)
+    constituency_query,
+    in_constituency,
+    my_bodies_query,
+)
 from consult.meetings.models import (
     AgendaItem,
     Attachment,
     Body,
-    BodyOrganisation,
     Meeting,
-    body_delegate,
-    body_region,
 )
 from consult.meetings.status import MeetingStatus, meeting_status
 from consult.reminders.models import ReminderRule
@@ -69,45 +70,6 @@ def can_manage_meetings(user: User, body: Body) -> bool:
 def can_create_meetings(user: User) -> bool:
     """Delegates (of some body) and admins see the "new meeting" action."""
     return _is_active_user(user) and user.role in (Role.ADMIN, Role.DELEGATE)
-
-
-# --- the constituency: whom a body asks for input ---------------------------------------
-
-
-def in_constituency(user: User, body: Body) -> bool:
-    """The body's organisations, in its regions when it names any."""
-    if user.organisation not in body.organisations:
-        return False
-    return not body.regions or any(region.id == user.region_id for region in body.regions)
-
-
-def constituency_query(body: Body):
-    """The same rule as SQL: the active members a body asks for input, by name."""
-    query = select(User).where(
-        User.active.is_(True),
-        User.organisation.in_(
-            select(BodyOrganisation.organisation).where(BodyOrganisation.body_id == body.id)),
-    )
-    has_regions = select(body_region.c.region_id).where(body_region.c.body_id == body.id)
-    query = query.where(or_(~has_regions.exists(), User.region_id.in_(has_regions)))
-    return query.order_by(User.name)
-
-
-def my_bodies_query(user: User):
-    """The same rule the other way round, as SQL: the ids of the bodies that ask this user
-    for input, and of those the user is a delegate of (admins: every body)."""
-    if user.role == Role.ADMIN:
-        return select(Body.id)
-    in_organisation = select(BodyOrganisation.body_id).where(
-        BodyOrganisation.organisation == user.organisation)
-    no_regions = ~select(body_region.c.body_id).where(body_region.c.body_id == Body.id).exists()
-    in_region = Body.id.in_(select(body_region.c.body_id).where(
-        body_region.c.region_id == user.region_id))
-    delegate_of = select(body_delegate.c.body_id).where(body_delegate.c.user_id == user.id)
-    return select(Body.id).where(or_(
-        Body.id.in_(in_organisation) & (no_regions | in_region),
-        Body.id.in_(delegate_of),
-    ))
 
 
 # --- meetings ------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from tests.test_routes_access import CASES, ROLES
 # Written on purpose by a refused request: failed logins are counted for throttling.
 WRITTEN_ON_REFUSAL = {"login_attempt"}
 # ... and by one answer in particular: a save that conflicts with another delegate's
-# version (409) keeps the text as the delegate's draft (database.keep_changes()).
+# version (409) keeps the text as the delegate's draft (transactions.keep_changes()).
 WRITTEN_ON = {("statements.save", 409): {StatementDraft.__table__.name}}
 
 

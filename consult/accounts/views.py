@@ -5,8 +5,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from consult.accounts import services
 from consult.accounts.forms import LoginLinkForm, PasswordLoginForm, SetPasswordForm
-from consult.database import keep_changes
 from consult.pages import render_page
+from consult.transactions import keep_changes
 
 bp = Blueprint("accounts", __name__)
 

@@ -12,11 +12,12 @@ from consult.comments.models import Comment, NoInput
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.mail.services import queue_message
+from consult.meetings.constituency import constituency_query
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.services import meeting_title
 from consult.meetings.status import MeetingStatus, meeting_status
 from consult.pages import external_url
-from consult.permissions import can_manage_meetings, constituency_query
+from consult.permissions import can_manage_meetings
 
 RESPONSE_LABELS = {"input": "inbreng", "no_input": "geen inbreng", "none": "nog niets"}
 

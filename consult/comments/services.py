@@ -14,13 +14,13 @@ from consult.comments.models import Comment, CommentEvent, CommentKind, NoInput,
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.services import queue_message
+from consult.meetings.constituency import constituency_query
 from consult.meetings.models import AgendaItem, Body, Meeting
 from consult.pages import external_url
 from consult.permissions import (
     can_change_comment,
     can_manage_meetings,
     can_see_all_input,
-    constituency_query,
     is_asked_for_input,
     owns_comment,
 )

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from consult.accounts.members import import_members
 from consult.accounts.models import User
 from consult.accounts.services import hash_password
+from consult.demo.meetings import load_demo_meetings
 from consult.extensions import db
 from consult.meetings.models import Body, Frequency
 from consult.meetings.signals import body_created
@@ -38,8 +39,6 @@ def load_demo_data() -> dict[str, int]:
             body_created.send(body)  # the default reminder rules
             created_bodies += 1
     db.session.flush()
-    from consult.demo.meetings import load_demo_meetings
-
     meetings_created = load_demo_meetings()
     db.session.commit()
     return {

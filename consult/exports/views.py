@@ -5,7 +5,6 @@ from flask import Blueprint, Flask, abort, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Gone
 
-from consult.database import after_commit
 from consult.exports import services
 from consult.exports.forms import ExportForm, SecretariatForm
 from consult.exports.models import ExportFormat, ExportJob, ExportStatus
@@ -13,6 +12,7 @@ from consult.meetings.models import Meeting
 from consult.meetings.services import meeting_title
 from consult.pages import render_page, wants_fragment
 from consult.permissions import job_for, meeting_for
+from consult.transactions import after_commit
 
 bp = Blueprint("exports", __name__)
 

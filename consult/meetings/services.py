@@ -12,6 +12,7 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings import signals
 from consult.meetings.agenda_import import ProposedAgenda, docx_to_text, parse_agenda_text
+from consult.meetings.constituency import constituency_query, my_bodies_query
 from consult.meetings.models import (
     AgendaItem,
     Attachment,
@@ -25,8 +26,6 @@ from consult.pages import external_url, format_date
 from consult.permissions import (
     can_manage_meetings,
     can_view_meeting,
-    constituency_query,
-    my_bodies_query,
 )
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from consult.accounts.models import User
 from consult.comments.models import Comment, NoInput
 from consult.extensions import db
+from consult.meetings.constituency import constituency_query
 from consult.meetings.models import AgendaItem, Meeting
-from consult.permissions import constituency_query
 from consult.reminders.models import Audience, Condition, ReminderRule
 from consult.statements.models import Statement, StatementStatus
 

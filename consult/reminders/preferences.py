@@ -11,8 +11,8 @@ from consult.accounts.models import User
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.services import add_once
+from consult.meetings.constituency import my_bodies_query
 from consult.meetings.models import Body
-from consult.permissions import my_bodies_query
 from consult.reminders.models import PreferenceMode, ReminderPreference
 
 UNSUBSCRIBE_SALT = "consult.reminders.unsubscribe"

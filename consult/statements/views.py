@@ -6,13 +6,13 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
 from consult.comments.models import Mark
-from consult.database import keep_changes
 from consult.pages import render_page, wants_fragment
 from consult.permissions import comment_for, item_for, meeting_for, revision_for
 from consult.statements import outcomes as outcome_services
 from consult.statements import overview, pages, services
 from consult.statements.forms import MarkForm, StatementForm
 from consult.statements.models import StatementStatus
+from consult.transactions import keep_changes
 
 bp = Blueprint("statements", __name__)
 

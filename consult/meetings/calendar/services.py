@@ -23,10 +23,11 @@ from sqlalchemy.orm import selectinload
 from consult.accounts.models import User
 from consult.database import utcnow
 from consult.extensions import db
+from consult.meetings.constituency import in_constituency
 from consult.meetings.models import Body, Meeting, MeetingChange
 from consult.meetings.services import meeting_title
 from consult.pages import external_url, format_date, local_time
-from consult.permissions import in_constituency, is_body_delegate
+from consult.permissions import is_body_delegate
 
 PRODID = "-//Consult//NL"
 FEED_NAME = "Consult: vergaderingen en deadlines"
