@@ -1,17 +1,20 @@
 """flask --app wsgi <command>: demo data, member import, mail and the scheduler."""
 
 import logging
+import signal
 import sys
+import threading
 from collections import Counter
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from consult.accounts.models import User
 from consult.extensions import db
+from consult.mail.receiver import receiver
 from consult.statements import past_reports
 
 members_cli = AppGroup("members", help="Leden beheren.")
@@ -84,6 +87,28 @@ def deliver_command():
 
     report = deliver_pending()
     click.echo(f"{report.sent} verstuurd, {report.failed} mislukt.")
+
+
+@mail_cli.command("receive")
+@click.option("--smtp", is_flag=True, help="Gewone SMTP in plaats van LMTP.")
+@click.option("--host", default=None, help="Standaard: MAIL_RECEIVE_HOST.")
+@click.option("--port", type=int, default=None, help="Standaard: MAIL_RECEIVE_PORT.")
+@with_appcontext
+def receive_command(smtp: bool, host: str | None, port: int | None):
+    """Receive replies over LMTP (or SMTP): each is stored before it is acknowledged."""
+    app = current_app._get_current_object()
+    controller = receiver(app, host, port, lmtp=not smtp)
+    controller.start()
+    click.echo(f"{'SMTP' if smtp else 'LMTP'} op {controller.hostname}:{controller.port}; "
+               "stoppen met Ctrl-C.")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
 
 
 @reminders_cli.command("tick")
