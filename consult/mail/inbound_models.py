@@ -57,7 +57,7 @@ class ReplyToken(db.Model):
     """The token in a member's Reply-To address for one meeting. The token itself is an
     HMAC (SECRET_KEY) of the random nonce, so the same address goes out in every mail
     about the meeting while the database alone does not give it away; only its hash is
-    looked up. Revoked: replies to it are held."""
+    looked up. Revoking gives it a new nonce: the old address names nobody."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
@@ -66,6 +66,6 @@ class ReplyToken(db.Model):
     nonce: Mapped[str] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last revocation
 
     __table_args__ = (UniqueConstraint("user_id", "meeting_id"),)
