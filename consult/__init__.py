@@ -87,6 +87,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     for part in (health, accounts, meetings, comments, reminders, statements, exports):
         part.init_app(app)
+    from consult.mail import inbound_views
+
+    inbound_views.init_app(app)
 
     from consult import cli
 
