@@ -3,12 +3,13 @@ sender must be that member, automatic mail and bounces never post, labelled part
 their items, and every reply ends processed, held or ignored with one confirmation."""
 
 import json
+import threading
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consult.accounts.models import User
 from consult.comments.mail_replies import process_replies
@@ -235,3 +236,43 @@ def test_reminders_and_nudges_carry_the_reply_address_and_say_how(app, setup):
         for message in (kinds["nudge"], kinds["reminder"]):
             assert json.loads(message.headers)["Reply-To"] == setup["address"]
             assert "geen inbreng" in message.body_text and "3A: ..." in message.body_text
+
+
+def test_two_ticks_at_once_store_a_reply_once(app, setup):
+    """Each claims with a conditional update: one wins, the other finds nothing."""
+    with app.app_context():
+        for number in range(4):
+            store_raw(reply(setup, f"4: Inbreng {number}."), source="lmtp")
+    start = threading.Barrier(2)
+    results = []
+
+    def tick():
+        with app.app_context():  # as the scheduler: no request
+            start.wait()
+            results.append(process_replies())
+            db.session.remove()
+
+    threads = [threading.Thread(target=tick) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(result.get("replies_processed", 0) for result in results) == 3
+    assert sum(result.get("replies_held", 0) for result in results) == 1  # the limit: 3
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 3
+    assert len(confirmations(app)) == 3  # none for the one over the limit
+
+
+@pytest.mark.parametrize("app_config", [{}])
+def test_without_a_reply_domain_mails_carry_no_reply_to(app, app_config):
+    with app.test_request_context():
+        member = make_user()
+        meeting = make_meeting(make_body(delegates=[make_user("delegate")]))
+        assert reply_address(meeting.id, member.id) is None
+        assert nudge(meeting.body.delegates[0], meeting, member)
+        db.session.flush()
+        message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "nudge"))
+        assert "Reply-To" not in (message.headers or "")
+        assert "antwoorden op deze e-mail" not in message.body_text
+        assert db.session.scalar(select(func.count()).select_from(ReplyToken)) == 0

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from consult.accounts.models import User
 from consult.comments.models import CommentKind
@@ -71,6 +72,10 @@ def process_replies(now: datetime | None = None) -> dict[str, int]:
         try:
             status = process_one(message_id, now)
             db.session.commit()
+        except SQLAlchemyError:  # the database, not the mail: it stays received
+            db.session.rollback()
+            log.exception("processing reply %s failed; the next tick tries again", message_id)
+            break
         except Exception as error:  # noqa: BLE001 - held with the error, never lost
             db.session.rollback()
             log.exception("processing reply %s failed", message_id)
