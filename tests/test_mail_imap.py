@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from consult.comments.models import Comment
 from consult.extensions import db
@@ -184,7 +185,7 @@ def test_a_database_failure_leaves_the_message_unseen(app, dovecot):
     with app.app_context(), db.engine.begin() as connection:
         connection.execute(text("ALTER TABLE inbound_message RENAME TO inbound_away"))
     try:
-        with app.app_context(), pytest.raises(Exception):
+        with app.app_context(), pytest.raises(SQLAlchemyError):
             poll_imap()
     finally:
         with app.app_context(), db.engine.begin() as connection:

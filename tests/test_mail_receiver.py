@@ -2,15 +2,23 @@
 before the 250; a redelivery stores nothing twice; a database failure answers 4xx."""
 
 import smtplib
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
+from consult.comments.models import Comment
+from consult.database import utcnow
 from consult.extensions import db
+from consult.mail.building import build_email
 from consult.mail.inbound import dedup_key, store_raw
 from consult.mail.inbound_models import InboundMessage, InboundStatus
+from consult.mail.models import OutboxMessage
 from consult.mail.receiver import receiver
+from consult.reminders.planning import plan_reminders
+from consult.scheduler import run_tick
+from tests.factories import make_body, make_meeting, make_user
 from tests.test_mail_smtp import free_port
 
 
@@ -34,16 +42,17 @@ def listener(request, app):
     controller.stop()
 
 
-def send(listener, raw: bytes) -> tuple[int, bytes]:
+def send(listener, raw: bytes, rcpt="abc@antwoord.example.org") -> tuple[int, bytes]:
     client_class = smtplib.LMTP if listener.kind == "lmtp" else smtplib.SMTP
     client = client_class(listener.hostname, listener.port, timeout=10)
     try:
         client.ehlo_or_helo_if_needed()
         code, answer = client.mail("member@example.org")
         assert code == 250, answer
-        code, answer = client.rcpt("abc@antwoord.example.org")
+        code, answer = client.rcpt(rcpt)
         assert code == 250, answer
-        return client.data(raw)
+        # smtplib sends bytes as they are: on the wire, lines end in CRLF
+        return client.data(raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
     finally:
         client.quit()
 
@@ -85,9 +94,9 @@ def test_without_message_id_the_raw_bytes_deduplicate(app, listener):
 
 
 def test_a_database_failure_answers_4xx_and_stores_nothing(app, listener):
-    with app.app_context():  # a real failure: the table is not there for a moment
-        with db.engine.begin() as connection:
-            connection.execute(text("ALTER TABLE inbound_message RENAME TO inbound_away"))
+    # a real failure: the table is not there for a moment
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE inbound_message RENAME TO inbound_away"))
     try:
         code, answer = send(listener, reply_bytes())
     finally:
@@ -111,3 +120,45 @@ def test_store_raw_tolerates_broken_headers(app):
 def test_the_cli_command_is_there(app):
     result = app.test_cli_runner().invoke(args=["mail", "receive", "--help"])
     assert result.exit_code == 0 and "LMTP" in result.output
+
+
+@pytest.mark.parametrize("app_config", [{"REPLY_DOMAIN": "antwoord.example.org"}])
+def test_a_reply_to_a_real_reminder_over_lmtp_becomes_input_with_one_confirmation(app, app_config):
+    """The whole way: a reminder with its Reply-To, the member's client answers it with
+    the quote below, the mail server hands it over LMTP, the tick stores the input."""
+    with app.app_context():
+        member = make_user(name="Anouk Smit", email="anouk@gemeente.example.org")
+        meeting = make_meeting(make_body(delegates=[make_user("delegate")]), items=2)
+        meeting.published_at = utcnow() - timedelta(minutes=1)
+        plan_reminders(meeting, meeting.published_at)
+        db.session.commit()
+        run_tick()
+        reminder = db.session.scalar(select(OutboxMessage).where(
+            OutboxMessage.kind == "reminder", OutboxMessage.user_id == member.id))
+        sent = build_email(reminder)
+    answer = EmailMessage()
+    answer["From"] = "Anouk Smit <anouk@gemeente.example.org>"
+    answer["To"] = sent["Reply-To"]
+    answer["Subject"] = "Re: " + sent["Subject"]
+    answer["Message-ID"] = "<antwoord-anouk@gemeente.example.org>"
+    quoted = "\n".join("> " + line for line in reminder.body_text.splitlines())
+    answer.set_content("2: Graag meer aandacht voor kleine gemeenten.\n\nMet vriendelijke "
+                       f"groet,\nAnouk\n\nOp 3 dec. 2026 om 09:00 schreef Consult:\n{quoted}\n")
+    controller = receiver(app, "127.0.0.1", free_port())
+    controller.start()
+    controller.kind = "lmtp"
+    try:
+        code, text_ = send(controller, answer.as_bytes(), rcpt=sent["Reply-To"])
+        assert code == 250, text_
+    finally:
+        controller.stop()
+    with app.app_context():
+        result = run_tick()
+        row = db.session.scalar(select(InboundMessage))
+        assert result.get("replies_processed") == 1, (result, row.status, row.reason)
+        [comment] = db.session.scalars(select(Comment)).all()
+        assert comment.text == "Graag meer aandacht voor kleine gemeenten."
+        assert comment.item.label == "2" and comment.author_id == member.id
+        run_tick()
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.kind == "reply_confirmation")) == 1

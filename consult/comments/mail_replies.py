@@ -15,8 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from consult.accounts.models import User
 from consult.comments.models import CommentKind
-from consult.comments.services import DeadlinePassed, InputError, give_input, mark_no_input, \
-    send_late_input
+from consult.comments.services import DeadlinePassed, InputError, give_input, mark_no_input, send_late_input
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.inbound import claim, received_ids
@@ -115,7 +114,7 @@ def process_one(message_id: int, now: datetime) -> InboundStatus | None:
 def judge(message: InboundMessage, reply: Reply, now: datetime) -> Verdict:
     if reply.automatic:
         return automatic(message, reply)
-    token = token_for(reply_local_part(message, reply))
+    token = find_token(message, reply)
     if token is None:
         return Verdict(InboundStatus.HELD, UNKNOWN_ADDRESS)
     message.token_id, message.user_id, message.meeting_id = token.id, token.user_id, \
@@ -149,13 +148,16 @@ def automatic(message: InboundMessage, reply: Reply) -> Verdict:
     return Verdict(InboundStatus.IGNORED, f"Automatisch bericht ({reply.automatic})")
 
 
-def reply_local_part(message: InboundMessage, reply: Reply) -> str | None:
-    """The token: from the envelope recipient first, then the headers."""
-    domain = current_app.config.get("REPLY_DOMAIN") or ""
+def find_token(message: InboundMessage, reply: Reply) -> ReplyToken | None:
+    """The first address on the reply domain that names a token: the envelope
+    recipients first, then the headers (Delivered-To, To, Cc, …)."""
+    domain = (current_app.config.get("REPLY_DOMAIN") or "").lower()
     for address in [*message.envelope_to.split("\n"), *reply.recipients]:
         local, _, host = address.strip().rpartition("@")
-        if local and domain and host.lower() == domain.lower():
-            return local.lower()
+        if local and domain and host.lower() == domain:
+            token = token_for(local.lower())
+            if token is not None:
+                return token
     return None
 
 

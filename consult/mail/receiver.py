@@ -2,6 +2,7 @@
 and an IMAP poller for a mailbox. Both store the raw message first (consult.mail.inbound)
 and only then acknowledge it: 250 after the commit, \\Seen after the commit."""
 
+import contextlib
 import imaplib
 import logging
 import ssl
@@ -90,10 +91,8 @@ def poll_imap(limit: int = 100) -> int:
         for uid in (data[0] or b"").split()[:limit]:
             stored += fetch_one(connection, uid)
     finally:
-        try:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
             connection.logout()
-        except (imaplib.IMAP4.error, OSError):
-            pass
     return stored
 
 
