@@ -276,3 +276,15 @@ def test_without_a_reply_domain_mails_carry_no_reply_to(app, app_config):
         assert "Reply-To" not in (message.headers or "")
         assert "antwoorden op deze e-mail" not in message.body_text
         assert db.session.scalar(select(func.count()).select_from(ReplyToken)) == 0
+
+
+def test_the_admin_sees_bounces_next_to_the_address(app, client, auth, users, setup):
+    raw = (CORPUS / "bounce_dsn.eml").read_bytes()
+    address = json.loads((CORPUS / "bounce_dsn.json").read_text())["bounce"]["recipient"]
+    with app.app_context():
+        make_user(name="Onbereikbaar Lid", email=address)
+        db.session.commit()
+    receive(app, raw)
+    auth.login("admin")
+    page = client.get("/beheer/leden?q=Onbereikbaar").get_data(as_text=True)
+    assert "1× onbestelbaar" in page
