@@ -1,7 +1,9 @@
 """flask --app wsgi <command>: demo data, member import, mail and the scheduler."""
 
 import logging
+import signal
 import sys
+import threading
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +18,7 @@ from consult.accounts.members import MemberFileError, decode_csv, import_members
 from consult.accounts.models import User
 from consult.demo import DEMO_PASSWORD, demo_logins, load_demo_data
 from consult.extensions import db
+from consult.mail.receiver import receiver
 from consult.mail.services import deliver_pending
 from consult.scheduler import run_scheduler, run_tick
 from consult.statements import past_reports
@@ -78,6 +81,28 @@ def deliver_command():
     """Deliver pending outbox messages now."""
     report = deliver_pending()
     click.echo(f"{report.sent} verstuurd, {report.failed} mislukt.")
+
+
+@mail_cli.command("receive")
+@click.option("--smtp", is_flag=True, help="Gewone SMTP in plaats van LMTP.")
+@click.option("--host", default=None, help="Standaard: MAIL_RECEIVE_HOST.")
+@click.option("--port", type=int, default=None, help="Standaard: MAIL_RECEIVE_PORT.")
+@with_appcontext
+def receive_command(smtp: bool, host: str | None, port: int | None):
+    """Receive replies over LMTP (or SMTP): each is stored before it is acknowledged."""
+    app = current_app._get_current_object()
+    controller = receiver(app, host, port, lmtp=not smtp)
+    controller.start()
+    click.echo(f"{'SMTP' if smtp else 'LMTP'} op {controller.hostname}:{controller.port}; "
+               "stoppen met Ctrl-C.")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
 
 
 @reminders_cli.command("tick")

@@ -97,3 +97,24 @@ REMINDER_DIGEST_HOUR = 7
 # A job still queued or running after EXPORT_TIMEOUT_MINUTES is shown as failed.
 EXPORT_DIR = None
 EXPORT_TIMEOUT_MINUTES = 10
+
+# Replies by mail. CONSULT_REPLY_DOMAIN: the domain of the personal Reply-To addresses
+# (e.g. antwoord.consult.example.org; unset: mails carry no Reply-To). The mail server
+# hands that domain to `flask mail receive` (LMTP, or SMTP with --smtp) on this address,
+# or the scheduler polls a mailbox over IMAP (TLS unless IMAP_SSL is false) when IMAP_HOST
+# is set.
+REPLY_DOMAIN = None
+MAIL_RECEIVE_HOST = "127.0.0.1"
+MAIL_RECEIVE_PORT = 8024
+MAIL_RECEIVE_MAX_BYTES = 30 * 1024 * 1024
+# Only Authentication-Results written by this server (its authserv-id) are trusted;
+# None: the topmost header.
+MAIL_AUTHSERV_ID = None
+# Replies per reply token per hour; more are held for the delegate.
+REPLY_LIMIT_PER_HOUR = 20
+IMAP_HOST = None
+IMAP_PORT = 993
+IMAP_SSL = True
+IMAP_USER = None
+IMAP_PASSWORD = None
+IMAP_FOLDER = "INBOX"

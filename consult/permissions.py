@@ -21,10 +21,9 @@ from consult.comments.models import Comment
 from consult.database import utcnow
 from consult.exports.models import ExportJob
 from consult.extensions import db
-from consult.meetings.constituency import (  # noqa: F401  (re-exported)
-    constituency_query,
+from consult.mail.inbound_models import InboundMessage
+from consult.meetings.constituency import (
     in_constituency,
-    my_bodies_query,
 )
 from consult.meetings.models import (
     AgendaItem,
@@ -201,6 +200,19 @@ def can_nudge(user: User, meeting: Meeting, member: User) -> bool:
             and member.region_id == user.chairs_region_id)
 
 
+# --- replies by mail: the delegate's inbox of held replies -----------------------------
+
+
+def can_see_inbox(user: User) -> bool:
+    return can_create_meetings(user)  # delegates and admins, each for their bodies
+
+
+def can_handle_reply(user: User, message: InboundMessage) -> bool:
+    """A reply about a meeting: its body's managers; one naming no meeting: admins."""
+    meeting = db.session.get(Meeting, message.meeting_id) if message.meeting_id else None
+    return can_manage_meetings(user, meeting.body) if meeting else can_manage_bodies(user)
+
+
 # --- for templates and routes ---------------------------------------------------------
 
 PERMISSIONS = {
@@ -228,6 +240,8 @@ PERMISSIONS = {
     "see_all_input": can_see_all_input,
     "view_participation": can_view_participation,
     "nudge": can_nudge,
+    "see_inbox": can_see_inbox,
+    "handle_reply": can_handle_reply,
 }
 
 
@@ -364,3 +378,10 @@ def revision_for(action: str, revision_id: int) -> StatementRevision:
     revision = db.get_or_404(StatementRevision, revision_id)
     item_for(action, revision.statement.item_id)
     return revision
+
+
+def inbound_for(action: str, message_id: int) -> InboundMessage:
+    """A received reply, for `action` ("handle_reply")."""
+    message = db.get_or_404(InboundMessage, message_id)
+    _allow(action, message)
+    return message

@@ -10,8 +10,11 @@ from datetime import datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from consult.comments.mail_replies import process_replies
 from consult.database import utcnow
+from consult.extensions import db
 from consult.mail.delivery import deliver_pending
+from consult.mail.receiver import poll_imap
 from consult.reminders.digests import send_digests
 from consult.reminders.firing import process_due_reminders
 
@@ -21,8 +24,8 @@ TICK_JOB_ID = "consult-tick"
 
 def run_tick(now: datetime | None = None) -> dict[str, int]:
     """One tick, in an app context, as of `now`: turn due reminders into outbox messages
-    (or skip or cancel them), send the daily digests once their hour has come, then
-    deliver every due outbox message.
+    (or skip or cancel them), send the daily digests once their hour has come, take in
+    replies by mail, then deliver every due outbox message.
 
     Returns the messages sent and failed, plus the other counts that are not zero
     (reminders, skipped, cancelled, digests, retried, released, held: sent with no answer).
@@ -30,11 +33,26 @@ def run_tick(now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
     counts = process_due_reminders(now)
     counts["digests"] = send_digests(now)
+    counts.update(receive_replies(now))
     report = deliver_pending(now)
     counts.update(retried=report.retried, released=report.released, held=report.held)
     result = {"sent": report.sent, "failed": report.failed}
     result.update({name: count for name, count in counts.items() if count})
     return result
+
+
+def receive_replies(now: datetime) -> dict[str, int]:
+    """Poll the IMAP mailbox (when configured) and turn received replies into input;
+    before delivery, so their confirmations go out in the same tick. A mailbox that
+    cannot be reached does not stop the tick (the messages wait there)."""
+    counts = {}
+    try:
+        counts["imap"] = poll_imap()
+    except Exception:  # noqa: BLE001 - imaplib, ssl and socket errors alike
+        db.session.rollback()
+        log.exception("IMAP poll failed")
+    counts.update(process_replies(now))
+    return counts
 
 
 def run_scheduler(app: Flask) -> None:

@@ -8,6 +8,7 @@ from consult.accounts.forms import MemberForm, MemberImportConfirmForm, MemberIm
 from consult.accounts.models import Organisation, Role, User
 from consult.database import paginate
 from consult.extensions import db
+from consult.mail.inbound import bounce_counts
 from consult.pages import render_page
 from consult.permissions import can_manage_members, member_for, require
 
@@ -30,7 +31,8 @@ def index():
                                          request.args.get("page", 1, type=int), PAGE_SIZE)
     return render_page("admin/members.html", block="results", users=users, total=total,
                        page=page, pages=pages, regions=members.all_regions(),
-                       organisations=list(Organisation), filters=filters)
+                       organisations=list(Organisation), filters=filters,
+                       bounces=bounce_counts([user.email for user in users]))
 
 
 def member_form(user: User | None = None) -> MemberForm:

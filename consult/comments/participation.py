@@ -12,6 +12,7 @@ from consult.comments.models import Comment, NoInput
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.mail.services import queue_message
+from consult.mail.tokens import reply_address
 from consult.meetings.constituency import constituency_query
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.services import meeting_title
@@ -116,6 +117,7 @@ def nudge(chair: User, meeting: Meeting, member: User) -> bool:
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
         return False
     title = meeting_title(meeting)
+    address = reply_address(meeting.id, member.id)
     queue_message(
         kind="nudge",
         recipient=member.email,
@@ -123,8 +125,11 @@ def nudge(chair: User, meeting: Meeting, member: User) -> bool:
         subject=f"Herinnering van uw regiovoorzitter: {title}",
         template="nudge",
         context={"user": member, "chair": chair, "meeting": meeting, "title": title,
-                 "url": external_url("meetings.meeting", meeting_id=meeting.id)},
+                 "url": external_url("meetings.meeting", meeting_id=meeting.id),
+                 "reply_address": address, "open_items": [
+                     item for item in meeting.items if item.open_for_input]},
         idempotency_key=key,
+        headers={"Reply-To": address} if address else None,
     )
     return True
 

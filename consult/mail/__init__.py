@@ -3,10 +3,11 @@ that did not arrive."""
 
 from flask import Flask
 
-from consult.mail import models  # noqa: F401  (tables for migrations)
+from consult.mail import inbound_models, models  # noqa: F401  (tables for migrations)
 
 
 def init_app(app: Flask) -> None:
-    from consult.mail import views
+    from consult.mail import inbound_views, views
 
     views.init_app(app)
+    inbound_views.init_app(app)

@@ -23,6 +23,7 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.opt_out import list_unsubscribe_headers
 from consult.mail.services import add_once, queue_messages_once
+from consult.mail.tokens import reply_addresses
 from consult.meetings.calendar import meeting_calendar, meeting_filename
 from consult.meetings.models import Meeting
 from consult.meetings.services import meeting_title
@@ -218,6 +219,9 @@ def write_chunk(fanout: Fanout, recipients: list[Recipient], now: datetime) -> N
     reminder = fanout.reminder
     rule, meeting = reminder.rule, reminder.meeting
     messages = []
+    asks_input = rule.audience not in (Audience.DELEGATES, Audience.CHAIRS)
+    replies = reply_addresses(meeting.id, [r.user.id for r in recipients]) if (
+        asks_input and fanout.shared["deadline_open"]) else {}
     for recipient in recipients:
         user = recipient.user
         mode = effective_mode(fanout.prefs.get(user.id))
@@ -225,6 +229,7 @@ def write_chunk(fanout: Fanout, recipients: list[Recipient], now: datetime) -> N
             fanout.off += 1
             continue
         context = personal_context(recipient, rule, meeting, fanout.shared, fanout.responses)
+        context["reply_address"] = replies.get(user.id)
         if mode == PreferenceMode.DIGEST:
             fanout.digested += add_once(DigestEntry(
                 user_id=user.id, reminder_id=reminder.id, subject=fanout.subject,
@@ -237,7 +242,8 @@ def write_chunk(fanout: Fanout, recipients: list[Recipient], now: datetime) -> N
             kind="reminder", recipient=user.email, user_id=user.id,
             meeting_id=meeting.id, subject=fanout.subject, template="reminder",
             context=context, attachments=[fanout.calendar],
-            headers=list_unsubscribe_headers(context["unsubscribe_url"])))
+            headers=list_unsubscribe_headers(context["unsubscribe_url"])
+            | ({"Reply-To": replies[user.id]} if user.id in replies else {})))
     fanout.queued += queue_messages_once(messages)
 
 
