@@ -30,11 +30,13 @@ def run_tick(now: datetime | None = None) -> dict[str, int]:
     Returns the messages sent and failed, plus the other counts that are not zero
     (reminders, skipped, cancelled, digests, retried, released, held: sent with no answer).
     """
+    as_of = now
     now = now or utcnow()
     counts = process_due_reminders(now)
     counts["digests"] = send_digests(now)
     counts.update(receive_replies(now))
-    report = deliver_pending(now)
+    # The real clock by default: what this tick just queued is due in this tick too.
+    report = deliver_pending(as_of or utcnow())
     counts.update(retried=report.retried, released=report.released, held=report.held)
     result = {"sent": report.sent, "failed": report.failed}
     result.update({name: count for name, count in counts.items() if count})

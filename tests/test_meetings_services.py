@@ -112,7 +112,8 @@ def test_publish_queues_one_message_per_constituency_member(ctx):
     assert services.publish_meeting(meeting, delegate) == 1
     db.session.commit()
     assert db.session.scalars(select(OutboxMessage)).all() == []  # the tick sends it
-    run_tick()
+    result = run_tick()
+    assert result["sent"] == 1  # queued and delivered in the same tick, not a tick later
     messages = db.session.scalars(select(OutboxMessage)).all()
     assert [m.recipient for m in messages] == [noord.email]
     assert messages[0].meeting_id == meeting.id
