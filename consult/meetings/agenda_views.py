@@ -181,7 +181,8 @@ def import_agenda(meeting_id: int):
     meeting = meeting_for("import_into", meeting_id)
     form = AgendaSourceForm()
     if request.method == "GET":
-        form.kind.data = AGENDA if can_change_agenda(current_user, meeting) else REPORT
+        # A meeting whose day has come most likely gets its report.
+        form.kind.data = REPORT if can_import_report(current_user, meeting) else AGENDA
     if form.validate_on_submit():
         upload = form.file.data
         docx = upload.read(10_000_000) if upload and upload.filename else None
