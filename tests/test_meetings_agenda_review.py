@@ -149,7 +149,8 @@ def test_apply_reads_the_button():
     result, _, _ = review.apply(SAMPLE, "split:1", split_at={1: 2})
     assert result.items[2].title == "Nog meer"
     assert labels(review.apply(SAMPLE, "down:0")[0])[:2] == ["1", "2"]
-    for bad in ("explode:1", "merge", "merge:x", "split:1"):
+    for bad in ("explode:1", "merge", "merge:x", "split:1", "split:--5", "up:²", "up:999999",
+                "down:-1"):
         with pytest.raises(ReviewError):
             review.apply(SAMPLE, bad)
 
@@ -162,3 +163,11 @@ def test_the_real_report_can_be_corrected_without_losing_text():
         result = review.apply(result, op)[0]
     after = sorted(" ".join(f"{i.title} {i.explanation}" for i in result.items).split())
     assert after == words
+
+
+def test_numbers_that_are_not_digits_stay_as_typed():
+    source = agenda(item("²", title="Vreemd", explanation="a\nb"), item("IV"), item("7"))
+    result, _, _ = review.split(source, 0, 1)
+    assert labels(result) == ["²", "²", "IV", "8"]
+    result, _, _ = review.add(source, 0)
+    assert labels(result) == ["²", "", "IV", "8"]

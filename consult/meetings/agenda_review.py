@@ -18,6 +18,12 @@ from dataclasses import dataclass, replace
 from consult.meetings.agenda_import import ProposedAgenda, ProposedItem
 
 _LEADING_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.)]?|[A-Za-z][.)])\s+")
+_NUMBER = re.compile(r"[0-9]{1,6}")
+_ARGUMENT = re.compile(r"-?[0-9]{1,6}")
+
+
+def _numeric(number: str) -> bool:
+    return bool(_NUMBER.fullmatch(number))
 
 
 @dataclass
@@ -43,7 +49,7 @@ def _copy(agenda: ProposedAgenda) -> list[ProposedItem]:
 def _shift(items: list[ProposedItem], start: int, by: int) -> None:
     """Main numbers (and their sub-items') from `start` on move by `by`."""
     for item in items[start:]:
-        if item.number.isdigit():
+        if _numeric(item.number):
             item.number = str(max(int(item.number) + by, 1))
 
 
@@ -150,7 +156,7 @@ def add(agenda: ProposedAgenda, index: int) -> tuple[ProposedAgenda, str, int]:
         _reletter(items, _parent(items, index))
     else:
         at = _block_end(items, index) if after is not None else 0
-        number = str(int(after.number) + 1) if after and after.number.isdigit() else (
+        number = str(int(after.number) + 1) if after and _numeric(after.number) else (
             "1" if after is None else "")
         new = ReviewItem(number=number, sub="", title="", explanation="", purpose=None,
                          presenter="", asks_input=True)
@@ -188,7 +194,7 @@ def outdent(agenda: ProposedAgenda, index: int) -> tuple[ProposedAgenda, str, in
     parent, old = _parent(items, index), label(item)
     base = items[parent].number if parent is not None else item.number
     item.sub = ""
-    item.number = str(int(base) + 1) if base.isdigit() else base
+    item.number = str(int(base) + 1) if _numeric(base) else base
     _shift(items, _block_end(items, index), 1)
     _reletter(items, index)
     _reletter(items, parent)
@@ -239,7 +245,7 @@ def apply(agenda: ProposedAgenda, op: str, split_at: dict[int, int] | None = Non
     "up:2"); a split without a line takes it from `split_at` (the form's choice).
     Returns the new agenda, the message and the index of the item to show."""
     name, *args = op.split(":")
-    if name not in OPERATIONS or not args or not all(arg.lstrip("-").isdigit() for arg in args):
+    if name not in OPERATIONS or not args or not all(_ARGUMENT.fullmatch(arg) for arg in args):
         raise ReviewError("Deze bewerking bestaat niet. Er is niets veranderd.")
     index = int(args[0])
     if name == "split":

@@ -1,5 +1,7 @@
 """The delegates' forms: a meeting, an agenda item, a reason, importing an agenda."""
 
+import re
+
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -191,7 +193,7 @@ class ImportReviewForm(DutchForm):
 
     def split_lines(self) -> dict[int, int]:
         return {index: int(entry.form.split_at.data) for index, entry in enumerate(self.items)
-                if (entry.form.split_at.data or "").isdigit()}
+                if re.fullmatch(r"[0-9]{1,6}", entry.form.split_at.data or "")}
 
     def agenda(self) -> ProposedAgenda:
         """The items the delegate kept, as corrected."""
