@@ -6,25 +6,10 @@ import re
 
 import pytest
 
-from consult.extensions import db
-from consult.meetings import services
-from consult.meetings.models import Meeting
-from tests.agenda_scoring import LOCAL_FIXTURES
 from tests.e2e.conftest import login_with_password
+from tests.test_meetings_agenda_review_views import REPORT, empty_draft  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.e2e
-
-REPORT = (LOCAL_FIXTURES / "verslag-taskforce.txt").read_text("utf-8")
-
-
-@pytest.fixture
-def empty_draft(app, world):
-    with app.app_context():
-        draft = db.session.get(Meeting, world["draft"])
-        for item in list(draft.items):
-            services.delete_item(item)
-        db.session.commit()
-    return world["draft"]
 
 
 def operate(page, button: str, message: str) -> None:
@@ -33,8 +18,8 @@ def operate(page, button: str, message: str) -> None:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "zonder-js"])
-def test_review_operations_then_save(browser, live_server, people, empty_draft, check_a11y,
-                                     javascript):
+def test_review_operations_then_save(browser, live_server, people, empty_draft,  # noqa: F811
+                                     check_a11y, javascript):
     context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900},
                                   java_script_enabled=javascript)
     page = context.new_page()
