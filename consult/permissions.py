@@ -90,6 +90,18 @@ def can_change_agenda(user: User, meeting: Meeting) -> bool:
     return can_manage_meetings(user, meeting.body) and not is_read_only(meeting)
 
 
+def can_import_report(user: User, meeting: Meeting) -> bool:
+    """A past report (statements and outcomes) into a meeting whose day has come: the
+    body's delegates."""
+    return (can_manage_meetings(user, meeting.body) and meeting.cancelled_at is None
+            and meeting.starts_at <= utcnow())
+
+
+def can_import_into(user: User, meeting: Meeting) -> bool:
+    """The import page: an agenda while it may change, a report once the meeting is held."""
+    return can_change_agenda(user, meeting) or can_import_report(user, meeting)
+
+
 def can_consolidate(user: User, meeting: Meeting) -> bool:
     """The workspace, statements and outcomes: the body's delegates, once published."""
     return can_manage_meetings(user, meeting.body) and meeting.published_at is not None
@@ -223,6 +235,8 @@ PERMISSIONS = {
     "create_meetings": can_create_meetings,
     "view_meeting": can_view_meeting,
     "change_agenda": can_change_agenda,
+    "import_report": can_import_report,
+    "import_into": can_import_into,
     "consolidate": can_consolidate,
     "consolidate_item": can_consolidate_item,
     "export": can_export,

@@ -250,3 +250,26 @@ def test_manageable_and_upcoming_follow_the_permission_rules(ctx):
     now = utcnow()
     assert services.upcoming_meetings(member, now) == [coming]
     assert services.upcoming_meetings(delegate, now) == [draft]  # a delegate sees drafts
+
+
+def test_move_item_takes_the_sub_items_of_a_main_item(app, world):
+    """1, 2, 2A, 2B, 3: moving 2 moves the block; a sub-item stays under its parent."""
+    move_item, can_move = services.move_item, services.can_move
+    with app.app_context():
+        meeting = db.session.get(Meeting, world["draft"])
+        first, second, third = meeting.items
+        third.position = 10
+        subs = [AgendaItem(position=p, number="2", sub=s, title=f"2{s}")
+                for p, s in ((5, "A"), (6, "B"))]
+        meeting.items.extend(subs)
+
+        def order():
+            return [i.label for i in sorted(meeting.items, key=lambda i: i.position)]
+
+        assert move_item(second, "down") and order() == ["1", "3", "2", "2A", "2B"]
+        assert not move_item(second, "down") and not can_move(second, "down")
+        assert move_item(second, "up") and move_item(second, "up")
+        assert order() == ["2", "2A", "2B", "1", "3"]
+        assert not can_move(subs[0], "up") and move_item(subs[0], "down")
+        assert order() == ["2", "2B", "2A", "1", "3"] and not move_item(subs[0], "down")
+        db.session.rollback()

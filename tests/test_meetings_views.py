@@ -92,6 +92,11 @@ def test_import_fixture_agenda_review_correct_and_save(app, client, auth, world)
                      f"items-{index}-attachments": "3a Concept jaarplan GGU 2027" if sub else "",
                      f"items-{index}-asks_input": "y" if sub else ""})
     form.update({"items-3-number": "9", "items-3-title": "Niet opnemen"})  # not included
+    # The draft has items: replace or add is a required choice.
+    unchosen = client.post(f"/vergaderingen/{draft}/agenda/importeren/opslaan", data=form)
+    assert unchosen.status_code == 422
+    assert "Kies of de nieuwe punten de bestaande vervangen" in unchosen.get_data(as_text=True)
+    form["mode"] = "toevoegen"
     saved = client.post(f"/vergaderingen/{draft}/agenda/importeren/opslaan", data=form)
     assert saved.status_code == 303, saved.get_data(as_text=True)
     with app.app_context():
@@ -115,7 +120,7 @@ def test_import_review_with_a_missing_title_keeps_everything(client, auth, world
         "items-0-explanation": "Lange toelichting die niet verloren mag gaan"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Vul een titel in, of vink dit punt uit." in html
+    assert "Punt 2: de titel ontbreekt. Vul een titel in, of vink dit punt uit." in html
     assert "Lange toelichting die niet verloren mag gaan" in html
 
 

@@ -88,8 +88,10 @@ CASES = [
     ("meetings.restore_item", "POST", "/agendapunten/{item}/terugzetten", managers(303)),
     ("meetings.delete_item", "POST", "/agendapunten/{draft_item}/verwijderen", managers(303)),
     ("meetings.import_agenda", "GET", "/vergaderingen/{draft}/agenda/importeren", MANAGERS),
+    # The draft has items: saving without the replace-or-add choice is a 422.
     ("meetings.save_import", "POST", "/vergaderingen/{draft}/agenda/importeren/opslaan",
-     managers(303)),
+     managers(422)),
+    ("meetings.import_agenda", "GET", "/vergaderingen/{meeting}/agenda/importeren", MANAGERS),
     ("attachments.download", "GET", "/bijlagen/{attachment}", LOGGED_IN),
     ("attachments.download", "GET", "/bijlagen/{confidential}", MANAGERS),
     ("attachments.download", "GET", "/bijlagen/{placeholder}", statuses(member=404)),

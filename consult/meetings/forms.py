@@ -1,11 +1,15 @@
 """The delegates' forms: a meeting, an agenda item, a reason, importing an agenda."""
 
+import re
+
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
     FormField,
+    HiddenField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -16,8 +20,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from consult.accounts.forms import DutchForm
-from consult.meetings.agenda_import import ProposedAgenda, ProposedAttachment, ProposedItem
+from consult.meetings.agenda_import import ProposedAgenda, ProposedAttachment
+from consult.meetings.agenda_review import ReviewItem
+from consult.meetings.agenda_review import label as review_label
 from consult.meetings.models import PURPOSE_LABELS, Meeting
+from consult.meetings.services import ADD, REPLACE
 from consult.pages import local_time
 
 PURPOSE_CHOICES = [SelectChoice("", "— geen —")] + [
@@ -77,8 +84,22 @@ class ItemForm(DutchForm):
     asks_input = BooleanField("Leden kunnen inbreng geven op dit punt")
 
 
+AGENDA, REPORT = "agenda", "verslag"
+KIND_CHOICES = [
+    SelectChoice(AGENDA, "Agenda van deze vergadering"),
+    SelectChoice(REPORT, "Verslag van een gehouden vergadering (met inbreng en bespreking)"),
+]
+MODE_LABELS = {
+    REPLACE: "Vervangen: de punten die er nu staan verdwijnen",
+    ADD: "Toevoegen: de nieuwe punten komen na de punten die er al staan",
+}
+
+
 class AgendaSourceForm(DutchForm):
-    text = TextAreaField("Plak de tekst van de agenda", validators=[Length(max=200_000)])
+    kind = RadioField("Wat importeert u?", choices=KIND_CHOICES, default=AGENDA,
+                      validators=[DataRequired("Kies een agenda of een verslag.")])
+    text = TextAreaField("Plak de tekst van de agenda of het verslag",
+                         validators=[Length(max=200_000)])
     file = FileField("Of kies een Word-bestand (.docx)")
 
 
@@ -95,27 +116,62 @@ class ImportItemForm(PlainForm):
     asks_input = BooleanField("Vraagt inbreng")
     attachments = TextAreaField("Bijlagen", validators=[Length(max=5000)],
                                 description='Eén per regel: "3a Titel".')
+    statement = TextAreaField("Inbreng", validators=[Length(max=20000)])
+    outcome = TextAreaField("Bespreking", validators=[Length(max=20000)])
+    # The line the "split" button starts a new item at (a select the template draws).
+    split_at = StringField()
+
+    @property
+    def label(self) -> str:
+        return review_label(_proposed_item(self))
 
     def validate(self, extra_validators=None) -> bool:
         # A proposal the delegate left out needs no checks.
         return not self.include.data or super().validate(extra_validators)
 
+    def validate_number(self, field):
+        if not (field.data or "").strip():
+            raise ValidationError(f"Punt “{(self.title.data or '').strip()[:40]}”: het nummer "
+                                  "ontbreekt. Vul een nummer in, of vink dit punt uit.")
+
     def validate_title(self, field):
         if not (field.data or "").strip():
-            raise ValidationError("Vul een titel in, of vink dit punt uit.")
+            raise ValidationError(f"Punt {self.label}: de titel ontbreekt. Vul een titel in, "
+                                  "of vink dit punt uit.")
 
 
 class ImportReviewForm(DutchForm):
-    """The proposed items of an imported agenda, for the delegate to check and correct."""
+    """The proposed items of an imported agenda or report, for the delegate to check and
+    correct; the review operations post it whole and get it back changed."""
 
+    kind = HiddenField(default=AGENDA)
+    source_hash = HiddenField()
+    description = TextAreaField(
+        "Tekst boven de agenda", validators=[Length(max=20000)],
+        description="Wat vóór het eerste punt stond. Het komt in het logboek van de "
+                    "vergadering; er gaat niets verloren.")
+    mode = RadioField("Er staan al punten op de agenda. Wat doet de import daarmee?",
+                      choices=[], validate_choice=False)
     items = FieldList(FormField(ImportItemForm), min_entries=0, max_entries=200)
 
+    def offer_modes(self, modes: list[str]) -> "ImportReviewForm":
+        """The choice between replacing and adding, required when there is one."""
+        self.mode.choices = [SelectChoice(mode, MODE_LABELS[mode]) for mode in modes]
+        return self
+
+    def validate_mode(self, field):
+        if field.choices and field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError("Kies of de nieuwe punten de bestaande vervangen of erbij "
+                                  "komen.")
+
     @classmethod
-    def for_agenda(cls, agenda: ProposedAgenda) -> "ImportReviewForm":
-        form = cls(formdata=None)
+    def for_agenda(cls, agenda: ProposedAgenda, kind: str = AGENDA, source_hash: str = "",
+                   mode: str | None = None) -> "ImportReviewForm":
+        form = cls(formdata=None, kind=kind, source_hash=source_hash,
+                   description=agenda.preamble, mode=mode)
         for proposed in agenda.items:
             form.items.append_entry({
-                "include": True,
+                "include": getattr(proposed, "include", True),
                 "number": proposed.number,
                 "sub": proposed.sub,
                 "title": proposed.title,
@@ -125,24 +181,38 @@ class ImportReviewForm(DutchForm):
                 "asks_input": proposed.asks_input,
                 "attachments": "\n".join(f"{a.label} {a.title}".strip()
                                          for a in proposed.attachments),
+                "statement": proposed.statement,
+                "outcome": proposed.outcome,
             })
         return form
 
+    def proposal(self) -> ProposedAgenda:
+        """Every item as posted, the left-out ones too: what the review operations change."""
+        return ProposedAgenda(items=[_proposed_item(entry.form) for entry in self.items],
+                              preamble=(self.description.data or "").strip())
+
+    def split_lines(self) -> dict[int, int]:
+        return {index: int(entry.form.split_at.data) for index, entry in enumerate(self.items)
+                if re.fullmatch(r"[0-9]{1,6}", entry.form.split_at.data or "")}
+
     def agenda(self) -> ProposedAgenda:
         """The items the delegate kept, as corrected."""
-        return ProposedAgenda(items=[_proposed_item(entry.form) for entry in self.items
-                                     if entry.form.include.data], preamble="")
+        proposal = self.proposal()
+        return ProposedAgenda(items=[item for item in proposal.items if item.include],
+                              preamble=proposal.preamble)
 
 
-def _proposed_item(data: ImportItemForm) -> ProposedItem:
+def _proposed_item(data: ImportItemForm) -> ReviewItem:
     attachments = []
     for line in (data.attachments.data or "").splitlines():
         label, _, title = line.strip().partition(" ")
         if label:
             attachments.append(ProposedAttachment(label=label.rstrip(".:").lower(),
                                                   title=title.strip(" -–:")))
-    return ProposedItem(
-        number=data.number.data.strip(), sub=(data.sub.data or "").strip().upper(),
-        title=data.title.data.strip(), explanation=(data.explanation.data or "").strip(),
+    return ReviewItem(
+        number=(data.number.data or "").strip(), sub=(data.sub.data or "").strip().upper(),
+        title=(data.title.data or "").strip(), explanation=(data.explanation.data or "").strip(),
         purpose=data.purpose.data or None, presenter=(data.presenter.data or "").strip(),
-        asks_input=data.asks_input.data, attachments=attachments)
+        asks_input=data.asks_input.data, attachments=attachments,
+        statement=(data.statement.data or "").strip(), outcome=(data.outcome.data or "").strip(),
+        include=bool(data.include.data))

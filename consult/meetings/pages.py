@@ -11,6 +11,7 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.services import (
+    can_move,
     count_items,
     count_responded,
     meeting_title,
@@ -41,6 +42,7 @@ def meeting_context(meeting: Meeting) -> dict:
         "no_input_items": marked | ({item.id for item in meeting.items} if whole else set()),
         "asked_any": is_asked_for_meeting(current_user, meeting),
         "comment_form_for": comment_form,
+        "can_move": can_move,
         "form": None,
     }
 

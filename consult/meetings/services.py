@@ -1,5 +1,6 @@
 """The rules of meetings: deadlines, status, agenda editing, publishing, rescheduling."""
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -206,16 +207,51 @@ def delete_item(item: AgendaItem) -> None:
     item.meeting.items.remove(item)
 
 
+def agenda_blocks(items: list[AgendaItem]) -> list[list[AgendaItem]]:
+    """The agenda in order, as main items each with the sub-items under it."""
+    blocks: list[list[AgendaItem]] = []
+    for item in sorted(items, key=lambda i: i.position):
+        if item.sub and blocks and not blocks[-1][0].sub:
+            blocks[-1].append(item)
+        else:
+            blocks.append([item])
+    return blocks
+
+
+def _move_target(item: AgendaItem, direction: str) -> tuple[list, int, int] | None:
+    """The list `item` moves in (the blocks, or a parent's sub-items), its index there
+    and the neighbour's; None at the edge."""
+    blocks = agenda_blocks(item.meeting.items)
+    step = -1 if direction == "up" else 1
+    for at, block in enumerate(blocks):
+        if block[0] is item:
+            units, index = blocks, at
+            break
+        if item in block[1:]:
+            units, index = [[sub] for sub in block[1:]], block.index(item) - 1
+            break
+    else:
+        return None
+    other = index + step
+    return (units, index, other) if 0 <= other < len(units) else None
+
+
 def move_item(item: AgendaItem, direction: str) -> bool:
-    """Swap with the neighbour above ("up") or below ("down"); False at the edge."""
-    items = sorted(item.meeting.items, key=lambda i: i.position)
-    index = items.index(item)
-    other = index - 1 if direction == "up" else index + 1
-    if not 0 <= other < len(items):
+    """Up or down past the neighbour on the same level: a main item with its sub-items,
+    a sub-item among its siblings. False at the edge."""
+    target = _move_target(item, direction)
+    if target is None:
         return False
-    neighbour = items[other]
-    item.position, neighbour.position = neighbour.position, item.position
+    units, index, other = target
+    positions = sorted(i.position for unit in units for i in unit)
+    units[index], units[other] = units[other], units[index]
+    for position, moved in zip(positions, (i for unit in units for i in unit), strict=True):
+        moved.position = position
     return True
+
+
+def can_move(item: AgendaItem, direction: str) -> bool:
+    return _move_target(item, direction) is not None
 
 
 def withdraw_item(item: AgendaItem, by: User, reason: str) -> None:
@@ -241,8 +277,8 @@ class AgendaSourceError(ValueError):
         self.field = field
 
 
-def propose_agenda(text: str, docx: bytes | None = None) -> ProposedAgenda:
-    """The proposed items of pasted text or, when given, an uploaded Word file."""
+def agenda_source_text(text: str, docx: bytes | None = None) -> str:
+    """Pasted text or, when given, the text of an uploaded Word file."""
     if docx is not None:
         try:
             text = docx_to_text(docx)
@@ -250,7 +286,14 @@ def propose_agenda(text: str, docx: bytes | None = None) -> ProposedAgenda:
             raise AgendaSourceError("file", str(error)) from error
     if not text.strip():
         raise AgendaSourceError("text", "Plak de tekst van de agenda of kies een Word-bestand.")
-    agenda = parse_agenda_text(text)
+    return text
+
+
+def propose_agenda(text: str, docx: bytes | None = None,
+                   parse: Callable[[str], ProposedAgenda] = parse_agenda_text) -> ProposedAgenda:
+    """The proposed items of pasted text or an uploaded Word file; `parse` reads a past
+    report instead of an agenda."""
+    agenda = parse(agenda_source_text(text, docx))
     if not agenda.items:
         raise AgendaSourceError("text", "Er zijn geen genummerde agendapunten gevonden. "
                                 "Controleer of de punten met een nummer beginnen, zoals "
@@ -258,24 +301,46 @@ def propose_agenda(text: str, docx: bytes | None = None) -> ProposedAgenda:
     return agenda
 
 
-def save_imported_agenda(meeting: Meeting, agenda: ProposedAgenda) -> list[AgendaItem]:
-    """Add reviewed items of an imported agenda; attachment labels become placeholders
-    ("nog te uploaden") until a file is attached."""
+ADD, REPLACE = "toevoegen", "vervangen"
+
+
+def import_modes(meeting: Meeting) -> list[str]:
+    """What an import may do with the items already there: nothing to choose on an empty
+    agenda; replace them only while members have not seen them."""
+    if not meeting.items:
+        return []
+    return [ADD] if meeting.published_at is not None else [REPLACE, ADD]
+
+
+def clear_agenda(meeting: Meeting) -> None:
+    """Remove a draft's items before an import replaces them."""
+    if meeting.published_at is not None:
+        raise MeetingRuleError("De punten van een gepubliceerde vergadering vervangt u niet: "
+                               "leden hebben ze gezien. Voeg de nieuwe punten toe.")
+    for item in list(meeting.items):
+        delete_item(item)
+
+
+def save_imported_agenda(meeting: Meeting, agenda: ProposedAgenda, *, by: User | None = None,
+                         replace: bool = False) -> list[AgendaItem]:
+    """Add reviewed items of an imported agenda (after the old ones, or `replace` them);
+    attachment labels become placeholders ("nog te uploaden") until a file is attached.
+    The text above the agenda goes into the meeting's log."""
+    if replace:
+        clear_agenda(meeting)
     created = []
     for proposed in agenda.items:
-        item = add_item(
-            meeting,
-            number=proposed.number,
-            sub=proposed.sub,
-            title=proposed.title,
-            explanation=proposed.explanation,
-            presenter=proposed.presenter,
-            purpose=proposed.purpose,
-            asks_input=proposed.asks_input,
-        )
+        item = add_item(meeting, number=proposed.number, sub=proposed.sub,
+                        title=proposed.title, explanation=proposed.explanation,
+                        presenter=proposed.presenter, purpose=proposed.purpose,
+                        asks_input=proposed.asks_input)
         for attachment in proposed.attachments:
             item.attachments.append(Attachment(label=attachment.label, title=attachment.title))
         created.append(item)
+    if by is not None:
+        summary = f"{len(created)} punten" + (", de oude vervangen" if replace else "")
+        record_change(meeting, by, "agenda geïmporteerd",
+                      note="\n\n".join(part for part in (summary, agenda.preamble) if part))
     return created
 
 

@@ -25,7 +25,13 @@ from consult.meetings.agenda_import import (
     parse_report_text,
 )
 from consult.meetings.models import Attachment, Body, Meeting, MeetingChange, Purpose
-from consult.meetings.services import add_item, create_meeting, local_datetime, record_change
+from consult.meetings.services import (
+    add_item,
+    clear_agenda,
+    create_meeting,
+    local_datetime,
+    record_change,
+)
 from consult.statements.models import (
     Outcome,
     Statement,
@@ -151,6 +157,34 @@ def import_report(body: Body, author: User, text: str, source: str = "") -> Repo
     return ReportResult(source, IMPORTED, f"{len(agenda.items)} agendapunten, {statements} "
                         f"keer {body.statement_label}, {outcomes} keer {body.outcome_label}",
                         meeting.id)
+
+
+def save_reviewed_report(meeting: Meeting, author: User, agenda: ProposedAgenda, *,
+                         replace: bool = False, digest: str = "") -> ReportResult:
+    """A report the delegate reviewed on screen, into `meeting` (held already): its items
+    with final statements and published outcomes, no mail. Raises ReportError (or
+    MeetingRuleError for `replace` on a published meeting) before writing anything."""
+    if meeting.starts_at > utcnow():
+        raise ReportError("Deze vergadering is nog niet gehouden. Een verslag importeert u "
+                          "na de vergadering.")
+    earlier = _imported_with(meeting.body, digest) if digest else None
+    if earlier is not None:
+        raise ReportError(f"Dit verslag staat al in het archief, bij de vergadering van "
+                          f"{earlier.starts_at:%d-%m-%Y}.")
+    if not agenda.items:
+        raise ReportError("Er zijn geen punten om te importeren.")
+    if replace:
+        clear_agenda(meeting)
+    if meeting.published_at is None:
+        # Published without the "agenda open" mails: the meeting is past.
+        meeting.published_at = min(meeting.input_deadline, utcnow())
+    statements, outcomes = _add_items(meeting, author, agenda)
+    meeting.outcomes_published_at = meeting.outcomes_published_at or meeting.ends_at
+    record_change(meeting, author, IMPORTED, "verslag", "",
+                  f"sha256:{digest}" if digest else "", _note("", agenda.preamble))
+    return ReportResult("", IMPORTED, f"{len(agenda.items)} agendapunten, {statements} "
+                        f"keer {meeting.body.statement_label}, {outcomes} keer "
+                        f"{meeting.body.outcome_label}", meeting.id)
 
 
 def _held_meeting(body: Body, author: User, day: date) -> Meeting:

@@ -93,4 +93,14 @@
     var region = document.getElementById("status");
     if (region) { region.innerHTML = ""; }
   });
+
+  // After an htmx swap, the server marks where the focus belongs (the moved item's button,
+  // the item a review operation changed), so keyboard and screen-reader users stay put.
+  document.addEventListener("htmx:afterSettle", function () {
+    var target = document.querySelector("[data-focus-after-swap]");
+    if (target) {
+      target.removeAttribute("data-focus-after-swap");
+      target.focus();
+    }
+  });
 })();
