@@ -28,6 +28,11 @@ HEAVY = {"weasyprint", "docx", "docxtpl", "pypdf", "openpyxl", "reportlab", "PIL
          "sklearn", "numpy", "scipy", "rapidfuzz"}  # the overview: only workers that show it
 # The top layer: they may depend on every package, so they do not count for (c).
 NOT_IN_PACKAGE_GRAPH = {"consult", "consult.cli"}
+# Shared layers, not domains: every domain uses them, as it uses consult.database. The
+# guards read every domain's models (test_the_guards_read_only_models checks that).
+SHARED_PACKAGES = {"consult.permissions"}
+# What the guards may read of a domain: its models, the meeting's phase, the constituency.
+GUARD_INPUTS = ("models", "inbound_models", "status", "constituency")
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,8 @@ def top_package(name: str) -> str | None:
     """consult.meetings.services -> consult.meetings; None for consult.permissions etc."""
     parts = name.split(".")
     package = ".".join(parts[:2])
+    if package in SHARED_PACKAGES:
+        return None
     return package if len(parts) >= 2 and package in modules() and is_package(package) else None
 
 
@@ -301,3 +308,13 @@ def test_function_level_imports_only_where_allowed():
              if imp.function and not allowed_in_a_function(imp)]
     assert not found, ("function-level imports (move them to the top of the module; a cycle "
                        "they hid is a layering problem):\n" + "\n".join(sorted(found)))
+
+
+def test_the_guards_read_only_models():
+    """consult.permissions sits between the models and the services of every domain, so
+    it may import a domain's models (and the meeting's phase and constituency), never its
+    services: then no domain's services can come back to it through the guards."""
+    found = [f"{imp.where}: {imp.target}" for imp in internal_imports()
+             if imp.source.startswith("consult.permissions") and top_package(imp.target)
+             and imp.target.rpartition(".")[2] not in GUARD_INPUTS]
+    assert not found, "the guards import more than models:\n" + "\n".join(found)
