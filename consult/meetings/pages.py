@@ -24,6 +24,8 @@ from consult.permissions import (
     is_asked_for_meeting,
 )
 from consult.statements.models import Outcome, Statement, StatementStatus
+from consult.statements.desk import desk_rows
+from consult.statements.desk_charts import charts
 from consult.statements.services import my_input_results
 
 
@@ -92,10 +94,13 @@ def inline_context(item, form=None, error=None, late=False, saved=False) -> dict
 
 
 def dashboard_context(user) -> dict:
-    """Mijn overleggen: the coming meetings of my bodies with, per meeting, how many items
-    ask for input and how many still wait for mine; and what became of my input."""
+    """Mijn overleggen: for a delegate (and a regional chair) first the desk, the next
+    action per meeting; then the coming meetings of my bodies with, per meeting, how many
+    items ask for input and how many still wait for mine; and what became of my input."""
     now = utcnow()
-    meetings = upcoming_meetings(user, now)
+    desk = desk_rows(user, now)
+    on_desk = {row.meeting.id for row in desk if row.role == "gedelegeerde"}
+    meetings = [m for m in upcoming_meetings(user, now) if m.id not in on_desk]
     meeting_ids = [meeting.id for meeting in meetings]
     asked = count_items(meeting_ids)
     responded = count_responded(comments.responded_item_ids(user.id, meeting_ids))
@@ -106,4 +111,4 @@ def dashboard_context(user) -> dict:
         "waiting": asked.get(meeting.id, 0) - responded.get(meeting.id, 0),
     } for meeting in meetings]
     return {"rows": rows, "now": now, "MeetingStatus": MeetingStatus,
-            "results": my_input_results(user)}
+            "desk": [(row, charts(row)) for row in desk], "results": my_input_results(user)}
