@@ -13,6 +13,7 @@ from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.services import (
     count_items,
     count_responded,
+    meeting_location,
     meeting_title,
     upcoming_meetings,
 )
@@ -37,6 +38,7 @@ def meeting_context(meeting: Meeting) -> dict:
         "meeting": meeting,
         "state": meeting_status(meeting),
         "title": meeting_title(meeting),
+        "location": meeting_location(meeting),
         "manage": can_manage_meetings(current_user, meeting.body),
         "MeetingStatus": MeetingStatus,
         "mine": comments.my_comments(current_user.id, meeting.id),
