@@ -12,7 +12,6 @@ from consult.comments.models import CommentKind, OnBehalf
 from consult.extensions import db
 from consult.meetings.pages import inline_context, item_context
 from consult.pages import render_page, wants_fragment
-from consult.statements import desk
 from consult.permissions import (
     can_change_comment,
     can_nudge,
@@ -20,6 +19,7 @@ from consult.permissions import (
     item_for,
     meeting_for,
 )
+from consult.statements import desk
 
 bp = Blueprint("comments", __name__)
 

@@ -24,9 +24,9 @@ from consult.permissions import (
     is_asked_for_input,
     is_asked_for_meeting,
 )
-from consult.statements.models import Outcome, Statement, StatementStatus
 from consult.statements.desk import desk_rows
 from consult.statements.desk_charts import charts
+from consult.statements.models import Outcome, Statement, StatementStatus
 from consult.statements.outcomes import comment_fate
 from consult.statements.services import my_input_results
 
@@ -114,4 +114,5 @@ def dashboard_context(user) -> dict:
         "waiting": asked.get(meeting.id, 0) - responded.get(meeting.id, 0),
     } for meeting in meetings]
     return {"rows": rows, "now": now, "MeetingStatus": MeetingStatus,
-            "desk": [(row, charts(row)) for row in desk], "results": my_input_results(user), "fate": comment_fate}
+            "desk": [(row, charts(row)) for row in desk], "results": my_input_results(user),
+            "fate": comment_fate}

@@ -90,7 +90,8 @@ def send_for_review(items: list[AgendaItem], delegate: User, answer_by: datetime
             review.answers.append(DraftReviewAnswer(user_id=user.id, token_digest=digest(token)))
             users[user.id] = user
             sent.entries.setdefault(user.id, []).append({
-                "item": item, "review": review, "text": statement.text, "plain": markdown_text(statement.text),
+                "item": item, "review": review, "text": statement.text,
+                "plain": markdown_text(statement.text),
                 "url": external_url("reviews.answer", token=token)})
     require(sent.reviews > 0, "Geen concept met indieners om ter inzage te sturen.")
     db.session.flush()

@@ -7,9 +7,9 @@ from flask_login import current_user
 
 from consult.accounts.models import Organisation
 from consult.comments.services import KIND_LABELS
+from consult.database import utcnow
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.status import MeetingStatus, meeting_status
-from consult.database import utcnow
 from consult.pages import local_time
 from consult.statements import draft_review, outcomes, overview, services
 from consult.statements.forms import MarkForm, ReviewForm, StatementForm

@@ -9,8 +9,8 @@ from consult.comments.models import Mark
 from consult.database import keep_changes
 from consult.pages import render_page, wants_fragment
 from consult.permissions import comment_for, item_for, meeting_for, revision_for
-from consult.statements import outcomes as outcome_services
 from consult.statements import desk, overview, pages, services
+from consult.statements import outcomes as outcome_services
 from consult.statements.forms import MarkForm, StatementForm
 from consult.statements.models import StatementStatus
 
