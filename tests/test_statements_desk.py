@@ -140,3 +140,22 @@ def test_the_desk_issues_the_same_number_of_queries_for_1_and_6_meetings(app, cl
             assert client.get("/").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_a_delegate_who_chairs_a_region_elsewhere_sees_all_input_of_her_own_body(
+        app, users, world):
+    with app.test_request_context():
+        delegate = db.session.get(User, users["delegate"])
+        delegate.chairs_region = db.session.get(User, users["chair"]).chairs_region
+        other = make_body("Ander overleg", short_name="AO")
+        chaired = make_meeting(other)
+        mine = db.session.get(Meeting, world["meeting"])
+        south = make_user(region="Zuid")
+        for meeting in (mine, chaired):
+            add_input(meeting, users["member"])  # Noord
+            add_input(meeting, south.id)
+        db.session.commit()
+        rows = {row.meeting.id: row for row in desk.desk_rows(delegate)}
+        assert rows[mine.id].role == "gedelegeerde" and rows[mine.id].regions == ["Noord", "Zuid"]
+        assert rows[chaired.id].role == "regiovoorzitter"
+        assert rows[chaired.id].regions == ["Noord"]

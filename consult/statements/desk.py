@@ -90,7 +90,8 @@ def desk_meetings(user: User, now: datetime) -> list[tuple[Meeting, str]]:
 
 
 def desk_rows(user: User, now: datetime | None = None) -> list[DeskRow]:
-    """The desk: one row per meeting, with its actions and figures (seven queries)."""
+    """The desk: one row per meeting, with its actions and figures (a fixed number of
+    queries, whatever the number of meetings, items and inputs)."""
     now = now or utcnow()
     meetings = desk_meetings(user, now)
     if not meetings:
@@ -98,7 +99,11 @@ def desk_rows(user: User, now: datetime | None = None) -> list[DeskRow]:
     ids = [meeting.id for meeting, _ in meetings]
     region = user.chairs_region
     visits = last_visits(user, ids)
-    responses = meeting_responses(ids, region)
+    # A delegate sees everyone's responses; as a chair (of another body) the region's.
+    responses = meeting_responses([m.id for m, role in meetings if role == "gedelegeerde"])
+    chaired = [m.id for m, role in meetings if role == "regiovoorzitter"]
+    if chaired:
+        responses.update(meeting_responses(chaired, region))
     finals, outcomes = consolidated_counts(ids)
     rows = []
     for meeting, role in meetings:
@@ -147,6 +152,8 @@ def meeting_responses(meeting_ids: list[int],
                       region: Region | None = None) -> dict[int, list[Response]]:
     """Every live input and "geen inbreng" of the meetings (of one region's members when
     a chair looks): two queries, one row per response."""
+    if not meeting_ids:
+        return {}
     region_name = func.coalesce(Region.name, "Geen regio")
     inputs = (select(AgendaItem.meeting_id, Comment.item_id, Comment.created_at,
                      Comment.author_id, region_name, Comment.late)
