@@ -55,3 +55,47 @@ def excerpt(text: str | None, length: int = 160) -> str:
 
 
 
+
+
+def markdown_text(text: str | None) -> str:
+    """The same Markdown subset as plain text, for the text part of an email: no `**`,
+    lists as "- " (or "1. ") lines, a link as its text with the address after it."""
+    lines: list[str] = []
+    numbers: list[int | None] = []  # per open list: the next number, None for bullets
+    prefix = ""
+    for token in _markdown.parse(text or ""):
+        if token.type == "bullet_list_open":
+            numbers.append(None)
+        elif token.type == "ordered_list_open":
+            numbers.append(int(token.attrGet("start") or 1))
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            numbers.pop()
+            lines.append("")
+        elif token.type == "list_item_open":
+            number = numbers[-1]
+            prefix = "  " * (len(numbers) - 1) + ("- " if number is None else f"{number}. ")
+            if number is not None:
+                numbers[-1] = number + 1
+        elif token.type == "inline":
+            lines.append(prefix + _inline_text(token.children or []))
+            prefix = ""
+        elif token.type == "paragraph_close" and not numbers:
+            lines.append("")
+    return "\n".join(lines).strip()
+
+
+def _inline_text(children) -> str:
+    parts, href = [], None
+    for child in children:
+        if child.type == "text":
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "link_open":
+            href, start = child.attrGet("href"), len(parts)
+        elif child.type == "link_close" and href:
+            label = "".join(parts[start:])
+            if href.removeprefix("mailto:") not in (label, f"http://{label}", f"https://{label}"):
+                parts.append(f" ({href})")
+            href = None
+    return "".join(parts)

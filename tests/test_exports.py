@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from consult.accounts.models import Organisation, User
 from consult.comments.models import Comment, CommentKind, Mark, OnBehalf
 from consult.database import utcnow
-from consult.exports import documents, services
+from consult.exports import documents, layout, services
 from consult.exports.blocks import plain_blocks
 from consult.exports.layout import Label, Paragraph, Section, Text, minutes_layout
 from consult.exports.markdown import markdown_text, render_md
@@ -705,3 +705,34 @@ def test_address_removed_before_the_job_runs(app, with_secretariat):
         assert job.status == ExportStatus.FAILED
         assert "geen e-mailadres van het secretariaat" in job.error
     assert secretariat_messages(app) == [] and sent_log(app, with_secretariat["meeting"]) == []
+
+
+def test_an_item_asking_no_input_prints_no_missing_statement(app, minutes_world):
+    with app.app_context():
+        meeting = db.session.get(Meeting, minutes_world["meeting"])
+        meeting.items[1].asks_input = False  # "Mededelingen": nothing to give input on
+        meeting.items[1].withdrawn_at = None
+        db.session.query(Statement).filter(Statement.item_id == meeting.items[1].id).delete()
+        db.session.query(Comment).filter(Comment.item_id == meeting.items[1].id).delete()
+        meeting.items[2].withdrawn_at = None  # asks input, no statement
+        db.session.commit()
+    minutes = minutes_for(app, minutes_world["meeting"], with_inputs=True)
+    text = build(app, "md", minutes).decode()
+    second, third = text.split("Agendapunt 2", 1)[1].split("Agendapunt 3", 1)
+    assert "Geen inbreng" not in second
+    assert "Geen inbreng." in third.split("Agendapunt", 1)[0]
+    appendix = text.split(layout.APPENDIX, 1)[1]
+    assert "Agendapunt 2" not in appendix and "Agendapunt 3" in appendix
+
+
+def test_the_location_says_online_once(app, minutes_world):
+    with app.app_context():
+        meeting = db.session.get(Meeting, minutes_world["meeting"])
+        meeting.online, meeting.location = True, "VNG, Den Haag (en online via Teams)"
+        db.session.commit()
+    assert minutes_for(app, minutes_world["meeting"]).location == (
+        "VNG, Den Haag (en online via Teams)")
+    with app.app_context():
+        db.session.get(Meeting, minutes_world["meeting"]).location = "VNG, Den Haag"
+        db.session.commit()
+    assert minutes_for(app, minutes_world["meeting"]).location == "VNG, Den Haag (ook online)"

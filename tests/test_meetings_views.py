@@ -390,3 +390,36 @@ def test_delete_item_says_why_a_published_item_stays(app, client, auth, world):
     with app.app_context():
         assert db.session.get(AgendaItem, world["item"]) is not None
         assert db.session.get(AgendaItem, draft_item) is None
+
+
+@pytest.mark.parametrize("role, words", [
+    ("member", "Ingelogd als <strong>Anouk Smit</strong></p>"),
+    ("delegate", "Ingelogd als <strong>Mirjam Kok</strong> <span class=\"site-header__role\">"
+                 "(gedelegeerde)</span>"),
+    ("chair", "(regiovoorzitter Noord)"),
+    ("admin", "(beheerder)"),
+])
+def test_every_page_says_who_is_logged_in(client, auth, world, role, words):
+    auth.login(role)
+    for path in ("/", "/archief", "/account"):
+        assert words in client.get(path).get_data(as_text=True)
+
+
+def test_withdrawing_asks_first_and_names_sit_with_their_municipality(app, client, auth,
+                                                                      route_world):
+    auth.login("member")
+    html = client.get(f"/agendapunten/{route_world['item']}").get_data(as_text=True)
+    assert '<span class="comment__author"><strong>Anouk Smit</strong>, Zeist</span>' in html
+    confirm = html.split('<details class="confirm">', 1)[1].split("</details>", 1)[0]
+    assert "<summary" in confirm and "Intrekken</summary>" in confirm
+    assert "Ja, intrekken</button>" in confirm and 'method="post"' in confirm
+
+
+def test_the_location_says_online_once_on_the_meeting_page(app, client, auth, world):
+    with app.app_context():
+        meeting = db.session.get(Meeting, world["meeting"])
+        meeting.online, meeting.location = True, "Den Haag (en online via Teams)"
+        db.session.commit()
+    auth.login("member")
+    html = client.get(f"/vergaderingen/{world['meeting']}").get_data(as_text=True)
+    assert "<dd>Den Haag (en online via Teams)</dd>" in html and "(ook online)" not in html

@@ -127,6 +127,11 @@ CASES = [
     ("statements.revisions", "GET", "/agendapunten/{item}/versies", MANAGERS),
     ("statements.restore", "POST", "/versies/{revision}/herstellen", managers(303)),
     ("statements.outcomes", "GET", "/vergaderingen/{meeting}/uitkomsten", MANAGERS),
+    ("reviews.send_item", "POST", "/agendapunten/{item}/ter-inzage", managers(303)),
+    ("reviews.send_meeting", "POST", "/vergaderingen/{meeting}/ter-inzage", managers(303)),
+    # The link in the mail needs no login: the token is the key (unknown: 404 for all).
+    ("reviews.answer", "GET", "/concept/onbekend", everyone(404)),
+    ("reviews.answer", "POST", "/concept/onbekend", everyone(404)),
     ("statements.publish_outcomes", "POST", "/vergaderingen/{meeting}/uitkomsten/publiceren",
      managers(303)),
     ("calendar.meeting_ics", "GET", "/vergaderingen/{meeting}/agenda.ics", LOGGED_IN),

@@ -357,3 +357,43 @@ def test_a_forged_base_revision_is_a_conflict_not_an_error(app, client, auth, wo
     autosave = save(client, world["item"], "Concept", base=base, autosave=True,
                     headers={"HX-Request": "true"})
     assert autosave.status_code == 200
+
+
+def test_terugkoppeling_names_what_happened_to_each_input_in_plain_text(app, client, auth,
+                                                                        world, users):
+    with app.app_context():
+        meeting = db.session.get(Meeting, world["meeting"])
+        first, second, _ = meeting.items
+        used = Comment(item_id=first.id, author_id=users["member"], text="Graag de Woo noemen")
+        refused = Comment(item_id=second.id, author_id=users["member"], text="Ook de AVG")
+        db.session.add_all([used, refused])
+        db.session.commit()
+        ids, comment_ids = [first.id, second.id], [used.id, refused.id]
+    auth.login("delegate")
+    save(client, ids[0], "Wij steunen de **Woo**.\n\n- eerst [dit](https://vng.nl)\n- dan dat")
+    client.post(f"/inbreng/{comment_ids[0]}/markeren", data={"mark": "verwerkt"})
+    client.post(f"/inbreng/{comment_ids[1]}/markeren",
+                data={"mark": "niet overgenomen", "reason": "Buiten de scope van dit punt."})
+    client.post(f"/agendapunten/{ids[0]}/gezamenlijke-inbreng/status",
+                data={"status": "definitief"})
+    hold_meeting(app, world["meeting"])
+    client.post(f"/vergaderingen/{world['meeting']}/uitkomsten",
+                data={f"uitkomst-{ids[0]}": "De TF neemt het *advies* over."})
+    client.post(f"/vergaderingen/{world['meeting']}/uitkomsten/publiceren")
+    with app.app_context():
+        message = db.session.scalar(select(OutboxMessage).where(
+            OutboxMessage.kind == "feedback"))
+        text, html = message.body_text, message.body_html
+    assert "Wat ermee gedaan is: verwerkt in de gezamenlijke inbreng." in text
+    assert "Wat ermee gedaan is: niet overgenomen, omdat: Buiten de scope van dit punt." in text
+    assert "Wij steunen de Woo." in text and "**" not in text
+    assert "- eerst dit (https://vng.nl)\n- dan dat" in text
+    assert "De TF neemt het advies over." in text and "*advies*" not in text
+    assert "niet overgenomen, omdat: Buiten de scope van dit punt" in html
+    assert "<strong>Woo</strong>" in html
+    auth.login("member")
+    page = client.get("/").get_data(as_text=True)
+    results = page.split("Wat is er met mijn inbreng gedaan?", 1)[1]
+    assert "<strong>Woo</strong>" in results and "**Woo**" not in results
+    assert "<em>advies</em>" in results
+    assert "Niet overgenomen, omdat: Buiten de scope van dit punt." in results

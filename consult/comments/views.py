@@ -19,6 +19,7 @@ from consult.permissions import (
     item_for,
     meeting_for,
 )
+from consult.statements import desk
 
 bp = Blueprint("comments", __name__)
 
@@ -204,6 +205,8 @@ def on_behalf(item_id: int):
 def participation(meeting_id: int):
     meeting = meeting_for("view_participation", meeting_id)
     region = participation_services.region_for(current_user, meeting)
+    if region is not None:  # a chair's desk counts new input since this page
+        desk.record_visit(current_user, meeting)
     return render_page("comments/participation.html", meeting=meeting, region=region,
                        overview=participation_services.participation(meeting, region=region),
                        nudged=participation_services.nudged_member_ids(meeting),

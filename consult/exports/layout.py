@@ -110,7 +110,7 @@ def item_section(minutes: Minutes, item: MinutesItem) -> Section:
     statement_label = f"{minutes.statement_label}{concept}:"
     if item.statement:
         parts += [Label(statement_label), Text(item.statement, style="statement")]
-    else:
+    elif item.asks_input:  # an item that asks no input has no statement to miss
         parts.append(Fields([(statement_label, NO_STATEMENT)]))
     if item.outcome:
         parts += [Label(f"{minutes.outcome_label}:"), Text(item.outcome, style="outcome")]
@@ -137,5 +137,6 @@ def minutes_layout(minutes: Minutes) -> Document:
     sections += [item_section(minutes, item) for item in minutes.items]
     if minutes.with_appendix:
         sections.append(Section(APPENDIX, level=1, new_page=True))
-        sections += [appendix_section(item) for item in minutes.items]
+        sections += [appendix_section(item) for item in minutes.items
+                     if item.asks_input or item.inputs]
     return Document(minutes.title, sections)

@@ -13,7 +13,7 @@ from consult.comments.models import Comment, OnBehalf
 from consult.comments.services import KIND_LABELS, on_behalf_label
 from consult.extensions import db
 from consult.meetings.models import AgendaItem, Meeting
-from consult.meetings.services import meeting_title
+from consult.meetings.services import meeting_location, meeting_title
 from consult.pages import format_date
 from consult.statements.models import Outcome, Statement, StatementStatus
 
@@ -52,6 +52,7 @@ class MinutesItem:
     statement_is_concept: bool
     outcome: str
     inputs: list[InputRow] = field(default_factory=list)
+    asks_input: bool = True
 
 
 @dataclass
@@ -135,7 +136,7 @@ def collect_minutes(meeting: Meeting, *, with_inputs: bool = False,
     return Minutes(
         title=meeting_title(meeting), body_name=body.name, short_name=body.short_name,
         starts_at=meeting.starts_at, when=format_date(meeting.starts_at, with_time=True),
-        location=meeting.location + (" (ook online)" if meeting.online else ""),
+        location=meeting_location(meeting),
         statement_label=body.statement_label, outcome_label=body.outcome_label,
         items=[MinutesItem(
             label=item.label, title=item.title, purpose=item.purpose_label,
@@ -145,7 +146,7 @@ def collect_minutes(meeting: Meeting, *, with_inputs: bool = False,
             statement=statements.get(item.id, ("", False))[0],
             statement_is_concept=statements.get(item.id, ("", False))[1],
             outcome=(outcomes.get(item.id) or "").strip(),
-            inputs=inputs.get(item.id, []),
+            inputs=inputs.get(item.id, []), asks_input=item.asks_input,
         ) for item in items],
         with_appendix=with_inputs, with_names=with_names,
     )

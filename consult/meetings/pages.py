@@ -14,6 +14,7 @@ from consult.meetings.services import (
     can_move,
     count_items,
     count_responded,
+    meeting_location,
     meeting_title,
     upcoming_meetings,
 )
@@ -24,7 +25,10 @@ from consult.permissions import (
     is_asked_for_input,
     is_asked_for_meeting,
 )
+from consult.statements.desk import desk_rows
+from consult.statements.desk_charts import charts
 from consult.statements.models import Outcome, Statement, StatementStatus
+from consult.statements.outcomes import comment_fate
 from consult.statements.services import my_input_results
 
 
@@ -35,6 +39,7 @@ def meeting_context(meeting: Meeting) -> dict:
         "meeting": meeting,
         "state": meeting_status(meeting),
         "title": meeting_title(meeting),
+        "location": meeting_location(meeting),
         "manage": can_manage_meetings(current_user, meeting.body),
         "MeetingStatus": MeetingStatus,
         "mine": comments.my_comments(current_user.id, meeting.id),
@@ -94,10 +99,13 @@ def inline_context(item, form=None, error=None, late=False, saved=False) -> dict
 
 
 def dashboard_context(user) -> dict:
-    """Mijn overleggen: the coming meetings of my bodies with, per meeting, how many items
-    ask for input and how many still wait for mine; and what became of my input."""
+    """Mijn overleggen: for a delegate (and a regional chair) first the desk, the next
+    action per meeting; then the coming meetings of my bodies with, per meeting, how many
+    items ask for input and how many still wait for mine; and what became of my input."""
     now = utcnow()
-    meetings = upcoming_meetings(user, now)
+    desk = desk_rows(user, now)
+    on_desk = {row.meeting.id for row in desk if row.role == "gedelegeerde"}
+    meetings = [m for m in upcoming_meetings(user, now) if m.id not in on_desk]
     meeting_ids = [meeting.id for meeting in meetings]
     asked = count_items(meeting_ids)
     responded = count_responded(comments.responded_item_ids(user.id, meeting_ids))
@@ -108,4 +116,5 @@ def dashboard_context(user) -> dict:
         "waiting": asked.get(meeting.id, 0) - responded.get(meeting.id, 0),
     } for meeting in meetings]
     return {"rows": rows, "now": now, "MeetingStatus": MeetingStatus,
-            "results": my_input_results(user)}
+            "desk": [(row, charts(row)) for row in desk], "results": my_input_results(user),
+            "fate": comment_fate}

@@ -70,6 +70,14 @@ def meeting_title(meeting: Meeting) -> str:
     return f"{meeting.body.name}, {format_date(meeting.starts_at)}"
 
 
+def meeting_location(meeting: Meeting) -> str:
+    """The place, with "(ook online)" when the meeting is also online and the place does
+    not say so already ("Den Haag (en online via Teams)")."""
+    if not meeting.online or "online" in meeting.location.lower():
+        return meeting.location
+    return f"{meeting.location} (ook online)" if meeting.location else "Online"
+
+
 def record_change(meeting: Meeting, by: User | None, action: str, field: str = "",
                   old: str = "", new: str = "", note: str = "") -> None:
     meeting.changes.append(MeetingChange(user_id=by.id if by else None, action=action,

@@ -6,6 +6,7 @@ from consult.statements import models  # noqa: F401  (tables for migrations)
 
 
 def init_app(app: Flask) -> None:
-    from consult.statements import views
+    from consult.statements import review_views, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(review_views.bp)

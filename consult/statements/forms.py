@@ -1,5 +1,6 @@
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
 
 from consult.accounts.forms import DutchForm
 from consult.comments.models import Mark
@@ -26,3 +27,19 @@ MARK_CHOICES = [SelectChoice("", "Nog niet gemarkeerd")] + [
 class MarkForm(DutchForm):
     mark = SelectField("Markering", choices=MARK_CHOICES)
     reason = TextAreaField("Reden (optioneel)", render_kw={"rows": 2})
+
+
+class ReviewForm(DutchForm):
+    """Concept ter inzage: until when the contributors can answer."""
+
+    answer_date = DateField("Antwoorden vóór: datum",
+                            validators=[DataRequired("Vul een geldige datum in.")])
+    answer_time = TimeField("Tijdstip", validators=[DataRequired("Vul een geldige tijd in.")])
+
+
+class ReviewAnswerForm(DutchForm):
+    """The contributor's answer: the button pressed ("akkoord" or "bezwaar") and a note."""
+
+    answer = HiddenField()
+    note = TextAreaField("Toelichting (optioneel)", validators=[Length(max=2000)],
+                         render_kw={"rows": 4})

@@ -95,3 +95,52 @@ class StatementEvent(db.Model):
     action: Mapped[str] = mapped_column(String(20))  # "definitief", "heropend"
 
     user: Mapped[User] = relationship()
+
+
+class DeskVisit(db.Model):
+    """When a delegate last opened a meeting's workspace (a chair: its participation), so
+    the home page can say how much input is new since then."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"),
+                                            index=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "meeting_id"),)
+
+
+class DraftReview(db.Model):
+    """Concept ter inzage: one revision of an item's statement sent to its contributors,
+    to answer before `answer_by`. A later review of the same item supersedes it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"),
+                                         index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("statement_revision.id"))
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer_by: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    item: Mapped[AgendaItem] = relationship()
+    revision: Mapped[StatementRevision] = relationship()
+    answers: Mapped[list["DraftReviewAnswer"]] = relationship(
+        back_populates="review", order_by="DraftReviewAnswer.id", cascade="all, delete-orphan")
+
+
+class DraftReviewAnswer(db.Model):
+    """One contributor's answer to a review: "akkoord" or "bezwaar" with a note. The row
+    exists from sending on (answer empty) and holds the digest of the link's token."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("draft_review.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    answer: Mapped[str | None] = mapped_column(String(10))  # "akkoord" | "bezwaar"
+    note: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    review: Mapped[DraftReview] = relationship(back_populates="answers")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("review_id", "user_id"),)

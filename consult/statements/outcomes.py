@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import User
-from consult.comments.models import Comment
+from consult.comments.models import Comment, Mark
 from consult.comments.services import KIND_LABELS
 from consult.database import utcnow
 from consult.extensions import db
@@ -15,8 +15,20 @@ from consult.meetings.services import meeting_title, record_change
 from consult.pages import external_url
 from consult.statements.models import Outcome, Statement
 from consult.statements.services import clean_statement, outcomes_editable, require
+from consult.text import markdown_text
 
 NOT_NOW = "Uitkomsten legt u vast na de vergadering en vóór het publiceren."
+FATES = {Mark.USED: "verwerkt in de gezamenlijke inbreng", Mark.NOT_USED: "niet overgenomen",
+         Mark.READ: "gelezen, niet apart verwerkt"}
+
+
+def comment_fate(comment: Comment) -> str:
+    """What the delegate did with one input, in the contributor's terugkoppeling: verwerkt,
+    or niet overgenomen with the delegate's reason ("" when not marked)."""
+    fate = FATES.get(comment.mark, "") if comment.mark else ""
+    if comment.mark == Mark.NOT_USED and comment.mark_reason.strip():
+        fate += f", omdat: {comment.mark_reason.strip().rstrip('.')}"
+    return fate
 
 
 def outcome_items(meeting: Meeting) -> list[AgendaItem]:
@@ -98,6 +110,7 @@ def publish_outcomes(meeting: Meeting, user: User) -> int:
             template="feedback",
             context={"user": author, "meeting": meeting, "title": title,
                      "items": list(items.values()), "kind_labels": KIND_LABELS,
+                     "fate": comment_fate, "as_text": markdown_text,
                      "url": external_url("meetings.meeting", meeting_id=meeting.id)},
             idempotency_key=f"feedback:{meeting.id}:{author.id}",
         )

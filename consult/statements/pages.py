@@ -1,14 +1,18 @@
 """Page contexts of the delegate's workbench: what the workspace, the item's workbench
 with its statement editor, the revisions and the outcomes pages show."""
 
+from datetime import datetime, time, timedelta
+
 from flask_login import current_user
 
 from consult.accounts.models import Organisation
 from consult.comments.services import KIND_LABELS
+from consult.database import utcnow
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.status import MeetingStatus, meeting_status
-from consult.statements import outcomes, overview, services
-from consult.statements.forms import MarkForm, StatementForm
+from consult.pages import local_time
+from consult.statements import draft_review, outcomes, overview, services
+from consult.statements.forms import MarkForm, ReviewForm, StatementForm
 
 
 def workspace_context(meeting: Meeting) -> dict:
@@ -16,6 +20,8 @@ def workspace_context(meeting: Meeting) -> dict:
     progress = services.meeting_progress(meeting)
     asked, final = services.progress_summary(progress)
     return {"meeting": meeting, "progress": progress, "asked": asked, "final": final,
+            "review_form": review_form(meeting),
+            "editable": services.statements_editable(meeting),
             "state": meeting_status(meeting), "MeetingStatus": MeetingStatus,
             "title": f"Werkruimte: {meeting.body.name}"}
 
@@ -31,7 +37,26 @@ def editor_context(item: AgendaItem, form=None, conflict=None, message=None) -> 
     return {"item": item, "meeting": item.meeting, "statement": statement, "form": form,
             "draft": draft, "conflict": conflict, "message": message,
             "editable": services.statements_editable(item.meeting),
-            "used": services.used_comments(item)}
+            "used": services.used_comments(item), "tally": draft_review.review_tally(item),
+            "review_form": review_form(item.meeting)}
+
+
+def review_form(meeting: Meeting) -> ReviewForm:
+    """Answers by 17.00 uur two days from now, or else the day before the meeting."""
+    moment = local_time(utcnow()) + timedelta(days=2)
+    latest = local_time(meeting.starts_at) - timedelta(days=1)
+    moment = min(datetime.combine(moment.date(), time(17), moment.tzinfo), latest)
+    return ReviewForm(formdata=None, answer_date=moment.date(),
+                      answer_time=moment.time().replace(second=0, microsecond=0))
+
+
+def review_answer_context(answer, form, error: str | None, thanks: bool) -> dict:
+    """The contributor's page behind the mail's link: the concept as sent, the buttons."""
+    review = answer.review
+    return {"answer": answer, "review": review, "item": review.item,
+            "meeting": review.item.meeting, "text": review.revision.text, "form": form,
+            "error": error, "thanks": thanks, "state": draft_review.answer_state(answer),
+            "title": f"Concept ter inzage: {review.item.label}. {review.item.title}"}
 
 
 def item_workspace_context(item: AgendaItem, filters) -> dict:

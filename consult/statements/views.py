@@ -8,8 +8,8 @@ from jinja2_fragments.flask import render_block
 from consult.comments.models import Mark
 from consult.pages import render_page, wants_fragment
 from consult.permissions import comment_for, item_for, meeting_for, revision_for
+from consult.statements import desk, overview, pages, services
 from consult.statements import outcomes as outcome_services
-from consult.statements import overview, pages, services
 from consult.statements.forms import MarkForm, StatementForm
 from consult.statements.models import StatementStatus
 from consult.transactions import keep_changes
@@ -21,6 +21,7 @@ bp = Blueprint("statements", __name__)
 @login_required
 def workspace(meeting_id: int):
     meeting = meeting_for("consolidate", meeting_id)
+    desk.record_visit(current_user, meeting)
     return render_page("statements/workspace.html", **pages.workspace_context(meeting))
 
 

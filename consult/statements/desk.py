@@ -1,0 +1,253 @@
+"""The delegate's home ("the desk"): per meeting she delegates for, the phase and the next
+actions, and the figures of participation; a regional chair sees the same for the own
+region. Every figure for every meeting comes from a fixed number of queries."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from consult.accounts.models import Region, User
+from consult.comments.models import Comment, NoInput
+from consult.database import utcnow
+from consult.extensions import db
+from consult.meetings.models import AgendaItem, Body, Meeting, body_delegate
+from consult.meetings.status import MeetingStatus, meeting_status
+from consult.pages import local_time
+from consult.permissions import my_bodies_query
+from consult.statements.models import DeskVisit, Outcome, Statement, StatementStatus
+
+# Held meetings stay on the desk until their terugkoppeling is sent, at most this long.
+HELD_ON_DESK = timedelta(days=60)
+# Participation over time: the last days up to the deadline.
+DAYS_SHOWN = 21
+
+
+@dataclass
+class Action:
+    """One next step, a link to where the work is (endpoint with the meeting's id)."""
+
+    text: str
+    endpoint: str
+    urgent: bool = False
+
+
+@dataclass
+class Response:
+    """One input or "geen inbreng" (item None: the whole meeting) of a meeting."""
+
+    item_id: int | None
+    at: datetime
+    author_id: int
+    region: str
+    late: bool = False
+    is_input: bool = True
+
+
+@dataclass
+class DeskRow:
+    meeting: Meeting
+    role: str  # "gedelegeerde" | "regiovoorzitter"
+    status: MeetingStatus
+    region: Region | None = None
+    actions: list[Action] = field(default_factory=list)
+    items: list[AgendaItem] = field(default_factory=list)
+    per_day: list[tuple[date, int]] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    grid: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    @property
+    def grid_max(self) -> int:
+        return max(self.grid.values(), default=0)
+
+
+def desk_meetings(user: User, now: datetime) -> list[tuple[Meeting, str]]:
+    """The meetings on the desk with the user's role there: those of the bodies she
+    delegates for (held ones until their outcomes are published), and for a regional
+    chair the published meetings of the bodies that ask the region for input."""
+    delegated = select(body_delegate.c.body_id).where(body_delegate.c.user_id == user.id)
+    conditions = [Meeting.body_id.in_(delegated)]
+    if user.chairs_region_id is not None:
+        conditions.append(Meeting.body_id.in_(my_bodies_query(user))
+                          & Meeting.published_at.is_not(None))
+    meetings = db.session.scalars(
+        select(Meeting).where(
+            or_(*conditions), Meeting.cancelled_at.is_(None),
+            (Meeting.ends_at > now - timedelta(days=1))
+            | (Meeting.outcomes_published_at.is_(None) & (Meeting.ends_at > now - HELD_ON_DESK)))
+        .options(selectinload(Meeting.body).selectinload(Body.delegates),
+                 selectinload(Meeting.items))
+        .order_by(Meeting.starts_at)).all()
+    result = []
+    for meeting in meetings:
+        if any(d.id == user.id for d in meeting.body.delegates):
+            result.append((meeting, "gedelegeerde"))
+        elif user.chairs_region_id is not None and meeting.ends_at > now - timedelta(days=1):
+            result.append((meeting, "regiovoorzitter"))
+    return result
+
+
+def desk_rows(user: User, now: datetime | None = None) -> list[DeskRow]:
+    """The desk: one row per meeting, with its actions and figures (a fixed number of
+    queries, whatever the number of meetings, items and inputs)."""
+    now = now or utcnow()
+    meetings = desk_meetings(user, now)
+    if not meetings:
+        return []
+    ids = [meeting.id for meeting, _ in meetings]
+    region = user.chairs_region
+    visits = last_visits(user, ids)
+    # A delegate sees everyone's responses; as a chair (of another body) the region's.
+    responses = meeting_responses([m.id for m, role in meetings if role == "gedelegeerde"])
+    chaired = [m.id for m, role in meetings if role == "regiovoorzitter"]
+    if chaired:
+        responses.update(meeting_responses(chaired, region))
+    finals, outcomes = consolidated_counts(ids)
+    rows = []
+    for meeting, role in meetings:
+        row = DeskRow(meeting=meeting, role=role, status=meeting_status(meeting, now),
+                      region=region if role == "regiovoorzitter" else None,
+                      items=[item for item in meeting.items if item.open_for_input])
+        mine = responses.get(meeting.id, [])
+        fill_figures(row, mine, now)
+        row.actions = next_actions(row, mine, visits.get(meeting.id), now,
+                                   finals.get(meeting.id, 0), outcomes.get(meeting.id, 0))
+        rows.append(row)
+    return rows
+
+
+def last_visits(user: User, meeting_ids: list[int]) -> dict[int, datetime]:
+    return dict(db.session.execute(select(DeskVisit.meeting_id, DeskVisit.seen_at).where(
+        DeskVisit.user_id == user.id, DeskVisit.meeting_id.in_(meeting_ids))).all())
+
+
+def record_visit(user: User, meeting: Meeting) -> None:
+    """The delegate opened the workspace (a chair: the participation page) now."""
+    visit = db.session.scalar(select(DeskVisit).where(
+        DeskVisit.user_id == user.id, DeskVisit.meeting_id == meeting.id))
+    if visit is None:
+        db.session.add(DeskVisit(user_id=user.id, meeting_id=meeting.id, seen_at=utcnow()))
+    else:
+        visit.seen_at = utcnow()
+
+
+def consolidated_counts(meeting_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Per meeting: the items asking for input with a final statement, and the items with
+    an outcome (one query)."""
+    final = Statement.status == StatementStatus.FINAL
+    rows = db.session.execute(
+        select(AgendaItem.meeting_id, func.count(Statement.id.distinct()).filter(final),
+               func.count(Outcome.id.distinct()))
+        .outerjoin(Statement, Statement.item_id == AgendaItem.id)
+        .outerjoin(Outcome, Outcome.item_id == AgendaItem.id)
+        .where(AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.withdrawn_at.is_(None))
+        .group_by(AgendaItem.meeting_id)).all()
+    finals = {meeting_id: count for meeting_id, count, _ in rows}
+    return finals, {meeting_id: count for meeting_id, _, count in rows}
+
+
+def meeting_responses(meeting_ids: list[int],
+                      region: Region | None = None) -> dict[int, list[Response]]:
+    """Every live input and "geen inbreng" of the meetings (of one region's members when
+    a chair looks): two queries, one row per response."""
+    if not meeting_ids:
+        return {}
+    region_name = func.coalesce(Region.name, "Geen regio")
+    inputs = (select(AgendaItem.meeting_id, Comment.item_id, Comment.created_at,
+                     Comment.author_id, region_name, Comment.late)
+              .join(AgendaItem, AgendaItem.id == Comment.item_id)
+              .join(User, User.id == Comment.author_id)
+              .outerjoin(Region, Region.id == User.region_id)
+              .where(AgendaItem.meeting_id.in_(meeting_ids), Comment.withdrawn_at.is_(None)))
+    nothing = (select(NoInput.meeting_id, NoInput.item_id, NoInput.created_at,
+                      NoInput.user_id, region_name)
+               .join(User, User.id == NoInput.user_id)
+               .outerjoin(Region, Region.id == User.region_id)
+               .where(NoInput.meeting_id.in_(meeting_ids)))
+    if region is not None:
+        inputs = inputs.where(User.region_id == region.id)
+        nothing = nothing.where(User.region_id == region.id)
+    result: dict[int, list[Response]] = defaultdict(list)
+    for meeting_id, item_id, at, author_id, name, late in db.session.execute(inputs):
+        result[meeting_id].append(Response(item_id, at, author_id, name, late))
+    for meeting_id, item_id, at, author_id, name in db.session.execute(nothing):
+        result[meeting_id].append(Response(item_id, at, author_id, name, is_input=False))
+    return result
+
+
+def fill_figures(row: DeskRow, responses: list[Response], now: datetime) -> None:
+    """Responses per day up to the deadline, and responding members per region × item."""
+    last_day = local_time(row.meeting.input_deadline).date()
+    first_moment = row.meeting.published_at or row.meeting.created_at
+    first = max(local_time(first_moment).date(), last_day - timedelta(days=DAYS_SHOWN - 1))
+    per_day = Counter(local_time(r.at).date() for r in responses)
+    days = [first + timedelta(days=n) for n in range((last_day - first).days + 1)]
+    row.per_day = [(day, per_day.get(day, 0)) for day in days]
+    item_ids = [item.id for item in row.items]
+    responders: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for response in responses:
+        targets = item_ids if response.item_id is None else [response.item_id]
+        for item_id in targets:
+            responders[(response.region, item_id)].add(response.author_id)
+    row.regions = sorted({region for region, _ in responders})
+    row.grid = {key: len(authors) for key, authors in responders.items()}
+
+
+def deadline_words(deadline: datetime, now: datetime) -> str:
+    left = deadline - now
+    if left.days >= 1:
+        days = left.days + (1 if left.seconds else 0)
+        return f"deadline over {days} {'dag' if days == 1 else 'dagen'}"
+    return f"deadline over {max(left.seconds // 3600, 1)} uur"
+
+
+def next_actions(row: DeskRow, responses: list[Response], seen_at: datetime | None,
+                 now: datetime, finals: int, outcomes: int) -> list[Action]:
+    """What to do next in this phase, most pressing first."""
+    if row.role == "regiovoorzitter":
+        return chair_actions(row, responses, seen_at, now)
+    status, actions = row.status, []
+    if status == MeetingStatus.DRAFT:
+        return [Action("agenda afmaken en publiceren", "meetings.meeting", urgent=True)]
+    if status == MeetingStatus.OPEN:
+        actions.append(Action(deadline_words(row.meeting.input_deadline, now),
+                              "comments.participation"))
+    inputs = [r for r in responses if r.is_input]
+    new = sum(1 for r in inputs if seen_at is None or r.at > seen_at)
+    if new:
+        words = "nieuwe inbreng" if new == 1 else "nieuwe inbrengen"
+        since = "sinds uw laatste bezoek" if seen_at else "(werkruimte nog niet geopend)"
+        actions.append(Action(f"{new} {words} {since}", "statements.workspace"))
+    late = sum(1 for r in inputs if r.late)
+    if late:
+        actions.append(Action(f"{late} te laat ingediend", "statements.workspace"))
+    if status in (MeetingStatus.CLOSED, MeetingStatus.OPEN) and row.items:
+        actions.append(Action(f"{finals} van {len(row.items)} standpunten definitief",
+                              "statements.workspace",
+                              urgent=status == MeetingStatus.CLOSED and finals < len(row.items)))
+    if status == MeetingStatus.HELD:
+        if outcomes < len([i for i in row.meeting.items if not i.withdrawn_at]):
+            actions.append(Action("uitkomsten vastleggen", "statements.outcomes", urgent=True))
+        actions.append(Action("terugkoppeling nog niet verstuurd", "statements.outcomes",
+                              urgent=True))
+    return actions
+
+
+def chair_actions(row: DeskRow, responses: list[Response], seen_at: datetime | None,
+                  now: datetime) -> list[Action]:
+    """A chair's region: the deadline, new input since the last look at participation."""
+    actions = []
+    if row.status == MeetingStatus.OPEN:
+        actions.append(Action(deadline_words(row.meeting.input_deadline, now),
+                              "comments.participation"))
+    new = sum(1 for r in responses if r.is_input and (seen_at is None or r.at > seen_at))
+    if new:
+        words = "nieuwe inbreng" if new == 1 else "nieuwe inbrengen"
+        actions.append(Action(f"{new} {words} uit uw regio sinds uw laatste bezoek",
+                              "comments.participation"))
+    members = len({r.author_id for r in responses})
+    actions.append(Action(f"{members} {'lid' if members == 1 else 'leden'} uit uw regio "
+                          "reageerden", "comments.participation"))
+    return actions
