@@ -13,6 +13,8 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.meetings.models import Meeting
+from consult.reminders.audience import audience
+from consult.reminders.models import Anchor, Audience, ReminderRule
 from consult.statements import draft_review
 from consult.statements.models import DraftReview, DraftReviewAnswer
 from tests.factories import make_user
@@ -140,3 +142,17 @@ def test_sending_checks_the_time_and_needs_a_concept(app, client, auth, world, u
         assert db.session.query(OutboxMessage).filter_by(kind="draft_review").count() == 0
     auth.login("member")
     assert client.post(f"/agendapunten/{first}/ter-inzage", data=answer_by()).status_code == 403
+
+
+def test_a_reminder_rule_can_target_who_has_not_answered(app, client, auth, world, users):
+    prepare(app, client, auth, world, users)
+    client.post(f"/vergaderingen/{world['meeting']}/ter-inzage", data=answer_by())
+    _, tokens = links(app, users["member"])
+    for token in tokens:
+        client.post(f"/concept/{token}", data={"answer": "akkoord"})
+    with app.app_context():
+        meeting = db.session.get(Meeting, world["meeting"])
+        rule = ReminderRule(body=meeting.body, anchor=Anchor.DEADLINE, offset_minutes=-60,
+                            audience=Audience.REVIEW_OPEN, subject="Concept", message="…")
+        assert [r.user.id for r in audience(rule, meeting)] == [users["chair"]]
+        db.session.rollback()

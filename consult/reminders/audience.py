@@ -11,6 +11,7 @@ from consult.extensions import db
 from consult.meetings.constituency import constituency_query
 from consult.meetings.models import AgendaItem, Meeting
 from consult.reminders.models import Audience, Condition, ReminderRule
+from consult.statements import draft_review
 from consult.statements.models import Statement, StatementStatus
 
 
@@ -42,6 +43,8 @@ def audience(rule: ReminderRule, meeting: Meeting) -> list[Recipient]:
     """Who gets this rule's message for this meeting, as of now."""
     if rule.audience == Audience.DELEGATES:
         return [Recipient(user) for user in meeting.body.delegates if user.active]
+    if rule.audience == Audience.REVIEW_OPEN:
+        return [Recipient(user) for user in draft_review.unanswered(meeting)]
     members = constituency(meeting)
     if rule.audience == Audience.ALL:
         return [Recipient(user) for user in members]

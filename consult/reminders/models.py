@@ -39,6 +39,7 @@ class Audience(enum.StrEnum):
     CHAIRS = "chairs"
     DELEGATES = "delegates"
     CONTRIBUTORS = "contributors"
+    REVIEW_OPEN = "review_open"
 
 
 AUDIENCE_LABELS = {
@@ -47,6 +48,7 @@ AUDIENCE_LABELS = {
     Audience.CHAIRS: "regiovoorzitters (met de namen uit hun regio die nog niet reageerden)",
     Audience.DELEGATES: "de gedelegeerden van het overleg",
     Audience.CONTRIBUTORS: "leden die inbreng gaven op deze vergadering",
+    Audience.REVIEW_OPEN: "indieners die het concept ter inzage nog niet beantwoordden",
 }
 
 

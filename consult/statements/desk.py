@@ -13,10 +13,10 @@ from consult.accounts.models import Region, User
 from consult.comments.models import Comment, NoInput
 from consult.database import utcnow
 from consult.extensions import db
+from consult.meetings.constituency import my_bodies_query
 from consult.meetings.models import AgendaItem, Body, Meeting, body_delegate
 from consult.meetings.status import MeetingStatus, meeting_status
 from consult.pages import local_time
-from consult.permissions import my_bodies_query
 from consult.statements.models import DeskVisit, Outcome, Statement, StatementStatus
 
 # Held meetings stay on the desk until their terugkoppeling is sent, at most this long.

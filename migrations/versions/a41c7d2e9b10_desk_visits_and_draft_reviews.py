@@ -1,7 +1,7 @@
 """the delegate's desk: last visits of a workspace; concept ter inzage (draft reviews)
 
 Revision ID: a41c7d2e9b10
-Revises: 25902854dd35
+Revises: b48cc3574d49
 Create Date: 2026-12-03 07:40:00.000000
 
 """
@@ -13,7 +13,7 @@ import consult.database
 
 # revision identifiers, used by Alembic.
 revision = 'a41c7d2e9b10'
-down_revision = '25902854dd35'
+down_revision = "b48cc3574d49"
 branch_labels = None
 depends_on = None
 
