@@ -257,3 +257,21 @@ def test_member_filters_ignore_what_the_list_does_not_offer():
 def test_member_csv_from_excel_on_windows_is_read():
     assert members.decode_csv("name;Zoë\n".encode("cp1252")) == "name;Zoë\n"
     assert members.decode_csv("\ufeffname,Zoë".encode()) == "name,Zoë"
+
+
+@pytest.mark.parametrize("path", ["/vergaderingen/{meeting}/werkruimte",
+                                  "/vergaderingen/{meeting}/herinneringen",
+                                  "/vergaderingen/{meeting}/exporteren",
+                                  "/vergaderingen/{draft}"])
+def test_a_demoted_delegate_keeps_no_rights(app, client, auth, users, world, path):
+    """The admin changes a delegate's role to member in the admin UI: the body still lists
+    her, but the workspace, reminders, exports and drafts are closed to her at once."""
+    url = path.format(**world)
+    auth.login("delegate")
+    assert client.get(url).status_code == 200
+    admin = app.test_client()
+    type(auth)(app, admin, users).login("admin")
+    form = {"name": "Mirjam Kok", "email": "mirjam@example.org", "organisation": "VIAG",
+            "municipality": "Zeist", "region_id": 0, "role": "member", "chairs_region_id": 0}
+    assert admin.post(f"/beheer/leden/{users['delegate']}", data=form).status_code == 303
+    assert client.get(url).status_code == 403

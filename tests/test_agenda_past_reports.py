@@ -74,6 +74,7 @@ def test_report_becomes_a_held_meeting_with_statements_and_outcomes(app, users, 
         change = next(c for c in meeting.changes if c.action == "geïmporteerd")
         assert change.new_value.startswith("sha256:")
         assert "Neem contact op met Sanne de Boer" in change.note  # the preamble is kept
+        assert "Neem contact op met Sanne de Boer" in meeting.description  # and shown
         # History, not a consultation: no mail, no reminders.
         assert counts()["OutboxMessage"] == 0 and counts()["Reminder"] == 0
 

@@ -134,6 +134,11 @@ def test_operations_without_javascript_store_nothing_until_saved(app, client, au
         assert [i.label for i in meeting.items][:5] == ["1", "1A", "1B", "2", "3"]
         assert meeting.changes[-1].action == "agenda geïmporteerd"
         assert "Taskforce Samen Organiseren" in meeting.changes[-1].note
+        # The text above the agenda is the meeting's description, on the meeting page.
+        assert meeting.description == fields["description"].strip()
+    page = client.get(f"/vergaderingen/{empty_draft}").get_data(as_text=True)
+    assert 'class="meeting-description"' in page
+    assert "Taskforce Samen Organiseren 15 oktober 2026" in unescape(page)
 
 
 def test_split_at_a_chosen_line_and_htmx_answers_the_block(app, client, auth, empty_draft):
@@ -299,3 +304,24 @@ def test_an_htmx_move_keeps_the_focus_and_is_announced(app, client, auth, world)
     button = html.split(f'action="/agendapunten/{ids["2"]}/omlaag"', 1)[1].split("</button>")[0]
     assert "data-focus-after-swap" in button
     assert html.count("data-focus-after-swap") == 1
+
+
+def test_the_delegate_edits_the_description_and_a_replacing_import_replaces_it(
+        app, client, auth, world):
+    auth.login("delegate")
+    meeting_id = world["draft"]
+    form = posted(client.get(f"/vergaderingen/{meeting_id}/bewerken").get_data(as_text=True))
+    form["description"] = "Extra vergadering over **de begroting**."
+    assert client.post(f"/vergaderingen/{meeting_id}/bewerken", data=form).status_code == 303
+    page = client.get(f"/vergaderingen/{meeting_id}").get_data(as_text=True)
+    assert "Extra vergadering over <strong>de begroting</strong>." in page
+    with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        services.keep_description(meeting, "Vooraf: de agenda.")
+        assert meeting.description == ("Extra vergadering over **de begroting**.\n\n"
+                                       "Vooraf: de agenda.")
+        services.keep_description(meeting, "Vooraf: de agenda.")  # not twice
+        services.keep_description(meeting, "Nieuw", replace=True)
+        assert meeting.description == "Nieuw"
+        db.session.rollback()
+

@@ -39,6 +39,10 @@ class MeetingForm(DutchForm):
     end_time = TimeField("Eindtijd", validators=[DataRequired("Vul een geldige tijd in.")])
     location = StringField("Locatie", validators=[Length(max=300)])
     online = BooleanField("Ook (of alleen) online")
+    description = TextAreaField(
+        "Toelichting bij de vergadering", validators=[Length(max=20000)],
+        description="Staat boven de agenda, bijvoorbeeld wat het secretariaat erbij schreef. "
+                    "Opmaak: **vet**, lijstjes met - aan het begin van een regel.")
     deadline_date = DateField(
         "Deadline voor inbreng: datum", validators=[Optional()],
         description="Leeg laten: de standaardregel van het overleg bepaalt de deadline.")
@@ -55,6 +59,7 @@ class MeetingForm(DutchForm):
             start.date(), start.time(), end.time())
         self.deadline_date.data, self.deadline_time.data = deadline.date(), deadline.time()
         self.location.data, self.online.data = meeting.location, meeting.online
+        self.description.data = meeting.description
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -148,8 +153,8 @@ class ImportReviewForm(DutchForm):
     source_hash = HiddenField()
     description = TextAreaField(
         "Tekst boven de agenda", validators=[Length(max=20000)],
-        description="Wat vóór het eerste punt stond. Het komt in het logboek van de "
-                    "vergadering; er gaat niets verloren.")
+        description="Wat vóór het eerste punt stond. Het wordt de toelichting bij de "
+                    "vergadering (boven de agenda); er gaat niets verloren.")
     mode = RadioField("Er staan al punten op de agenda. Wat doet de import daarmee?",
                       choices=[], validate_choice=False)
     items = FieldList(FormField(ImportItemForm), min_entries=0, max_entries=200)

@@ -44,7 +44,7 @@ def new_meeting():
             meeting = services.create_meeting(
                 body, current_user, starts_at=starts_at, ends_at=ends_at,
                 location=form.location.data.strip(), online=form.online.data,
-                input_deadline=deadline)
+                input_deadline=deadline, description=form.description.data.strip())
         except services.MeetingRuleError as error:
             form.date.errors.append(str(error))
         else:
@@ -68,7 +68,8 @@ def edit_meeting(meeting_id: int):
             changed = services.change_meeting(
                 meeting, current_user, starts_at=starts_at, ends_at=ends_at,
                 input_deadline=deadline, location=form.location.data.strip(),
-                online=form.online.data, note=form.note.data.strip())
+                online=form.online.data, note=form.note.data.strip(),
+                description=form.description.data.strip())
         except services.MeetingRuleError as error:
             form.date.errors.append(str(error))
         else:

@@ -104,6 +104,9 @@ class Meeting(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # What the secretariat wrote above the agenda (an import keeps it here), or the
+    # delegate's own introduction: shown on the meeting page.
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     outcomes_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

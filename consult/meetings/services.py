@@ -86,14 +86,14 @@ def record_change(meeting: Meeting, by: User | None, action: str, field: str = "
 
 def create_meeting(body: Body, by: User, *, starts_at: datetime, ends_at: datetime | None = None,
                    location: str = "", online: bool = False,
-                   input_deadline: datetime | None = None) -> Meeting:
+                   input_deadline: datetime | None = None, description: str = "") -> Meeting:
     """A draft meeting (flushed: it has its id); raises MeetingRuleError, writing
     nothing, for impossible times."""
     ends_at = ends_at or starts_at + timedelta(hours=3)
     input_deadline = input_deadline or propose_deadline(body, starts_at)
     check_times(starts_at, ends_at, input_deadline)
     meeting = Meeting(body=body, starts_at=starts_at, ends_at=ends_at, location=location,
-                      online=online, input_deadline=input_deadline)
+                      online=online, input_deadline=input_deadline, description=description)
     db.session.add(meeting)
     record_change(meeting, by, "aangemaakt")
     db.session.flush()
@@ -102,12 +102,14 @@ def create_meeting(body: Body, by: User, *, starts_at: datetime, ends_at: dateti
 
 def change_meeting(meeting: Meeting, by: User, *, starts_at: datetime, ends_at: datetime,
                    input_deadline: datetime, location: str, online: bool,
-                   note: str = "") -> list[str]:
+                   note: str = "", description: str | None = None) -> list[str]:
     """The meeting form of an existing meeting: new times go through reschedule_meeting
     (audit log, reminders), the place is simply set. Returns the moved fields."""
     changed = reschedule_meeting(meeting, by, starts_at=starts_at, ends_at=ends_at,
                                  input_deadline=input_deadline, note=note)
     meeting.location, meeting.online = location, online
+    if description is not None:
+        meeting.description = description
     return changed
 
 
@@ -333,9 +335,10 @@ def save_imported_agenda(meeting: Meeting, agenda: ProposedAgenda, *, by: User |
                          replace: bool = False) -> list[AgendaItem]:
     """Add reviewed items of an imported agenda (after the old ones, or `replace` them);
     attachment labels become placeholders ("nog te uploaden") until a file is attached.
-    The text above the agenda goes into the meeting's log."""
+    The text above the agenda becomes the meeting's description (and goes into its log)."""
     if replace:
         clear_agenda(meeting)
+    keep_description(meeting, agenda.preamble, replace=replace)
     created = []
     for proposed in agenda.items:
         item = add_item(meeting, number=proposed.number, sub=proposed.sub,
@@ -350,6 +353,17 @@ def save_imported_agenda(meeting: Meeting, agenda: ProposedAgenda, *, by: User |
         record_change(meeting, by, "agenda geïmporteerd",
                       note="\n\n".join(part for part in (summary, agenda.preamble) if part))
     return created
+
+
+def keep_description(meeting: Meeting, preamble: str, *, replace: bool = False) -> None:
+    """The text above an imported agenda becomes the meeting's description; added below
+    what is there, unless the import replaces the agenda (and so its introduction)."""
+    if not preamble or preamble in meeting.description:
+        return
+    if replace or not meeting.description:
+        meeting.description = preamble
+    else:
+        meeting.description = f"{meeting.description}\n\n{preamble}"
 
 
 def count_items(meeting_ids: list[int]) -> dict[int, int]:

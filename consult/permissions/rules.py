@@ -47,7 +47,10 @@ def can_change_member(user: User, member: User) -> bool:
 
 
 def is_body_delegate(user: User, body: Body) -> bool:
-    return _is_active_user(user) and any(delegate.id == user.id for delegate in body.delegates)
+    """Rights follow role and membership together: a delegate the admin made a member
+    again keeps her place on the body's list, but none of its rights."""
+    return (_is_active_user(user) and user.role == Role.DELEGATE
+            and any(delegate.id == user.id for delegate in body.delegates))
 
 
 def can_manage_meetings(user: User, body: Body) -> bool:

@@ -29,6 +29,7 @@ from consult.meetings.services import (
     add_item,
     clear_agenda,
     create_meeting,
+    keep_description,
     local_datetime,
     record_change,
 )
@@ -150,6 +151,7 @@ def import_report(body: Body, author: User, text: str, source: str = "") -> Repo
     if not agenda.items:
         raise ReportError("geen genummerde agendapunten gevonden")
     meeting = _held_meeting(body, author, day)
+    keep_description(meeting, agenda.preamble)
     statements, outcomes = _add_items(meeting, author, agenda)
     meeting.outcomes_published_at = meeting.ends_at
     record_change(meeting, author, IMPORTED, "verslag", "", f"sha256:{digest}",
@@ -175,6 +177,7 @@ def save_reviewed_report(meeting: Meeting, author: User, agenda: ProposedAgenda,
         raise ReportError("Er zijn geen punten om te importeren.")
     if replace:
         clear_agenda(meeting)
+    keep_description(meeting, agenda.preamble, replace=replace)
     if meeting.published_at is None:
         # Published without the "agenda open" mails: the meeting is past.
         meeting.published_at = min(meeting.input_deadline, utcnow())
