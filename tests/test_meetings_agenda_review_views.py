@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
-from consult.meetings import services
+from consult.meetings import importing, services
 from consult.meetings.models import AgendaItem, Meeting, MeetingChange
 from consult.meetings.status import MeetingStatus, meeting_status
 from consult.statements.models import Outcome, Statement, StatementStatus
@@ -199,7 +199,7 @@ def test_a_published_meeting_only_allows_adding(app, client, auth, world):
     with app.app_context():
         assert db.session.get(AgendaItem, world["item"]) is not None
     with app.test_request_context(), pytest.raises(services.MeetingRuleError):
-        services.clear_agenda(db.session.get(Meeting, meeting))
+        importing.clear_agenda(db.session.get(Meeting, meeting))
 
 
 def test_a_past_report_is_saved_as_a_held_meeting_without_mail(app, client, auth, empty_draft):
@@ -317,11 +317,11 @@ def test_the_delegate_edits_the_description_and_a_replacing_import_replaces_it(
     assert "Extra vergadering over <strong>de begroting</strong>." in page
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)
-        services.keep_description(meeting, "Vooraf: de agenda.")
+        importing.keep_description(meeting, "Vooraf: de agenda.")
         assert meeting.description == ("Extra vergadering over **de begroting**.\n\n"
                                        "Vooraf: de agenda.")
-        services.keep_description(meeting, "Vooraf: de agenda.")  # not twice
-        services.keep_description(meeting, "Nieuw", replace=True)
+        importing.keep_description(meeting, "Vooraf: de agenda.")  # not twice
+        importing.keep_description(meeting, "Nieuw", replace=True)
         assert meeting.description == "Nieuw"
         db.session.rollback()
 

@@ -7,7 +7,7 @@ from consult.accounts.models import Organisation
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
-from consult.meetings import services
+from consult.meetings import importing, services
 from consult.meetings.models import AgendaItem, Meeting, Purpose
 from consult.meetings.services import MeetingStatus, meeting_status
 from consult.scheduler import run_tick
@@ -223,16 +223,16 @@ def test_update_item_keeps_sub_numbers_in_capitals_and_knows_its_fields(ctx):
 
 
 def test_propose_agenda_says_what_is_missing(ctx):
-    with pytest.raises(services.AgendaSourceError) as empty:
-        services.propose_agenda("   ")
+    with pytest.raises(importing.AgendaSourceError) as empty:
+        importing.propose_agenda("   ")
     assert empty.value.field == "text"
-    with pytest.raises(services.AgendaSourceError) as unnumbered:
-        services.propose_agenda("Opening\nRondvraag")
+    with pytest.raises(importing.AgendaSourceError) as unnumbered:
+        importing.propose_agenda("Opening\nRondvraag")
     assert unnumbered.value.field == "text" and "genummerde" in str(unnumbered.value)
-    with pytest.raises(services.AgendaSourceError) as broken:
-        services.propose_agenda("", b"geen word-bestand")
+    with pytest.raises(importing.AgendaSourceError) as broken:
+        importing.propose_agenda("", b"geen word-bestand")
     assert broken.value.field == "file"
-    agenda = services.propose_agenda("1. Opening\n2. Rondvraag")
+    agenda = importing.propose_agenda("1. Opening\n2. Rondvraag")
     assert [item.title for item in agenda.items] == ["Opening", "Rondvraag"]
 
 

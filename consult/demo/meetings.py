@@ -12,7 +12,7 @@ from consult.accounts.models import Organisation, User
 from consult.comments.models import Comment, CommentEvent, CommentKind, Mark, NoInput
 from consult.database import utcnow
 from consult.extensions import db
-from consult.meetings import services
+from consult.meetings import importing, services
 from consult.meetings.agenda_import import parse_agenda_text
 from consult.meetings.attachments.files import store_upload
 from consult.meetings.models import Body, Meeting
@@ -83,7 +83,7 @@ def import_meeting(body: Body, delegate: User, agenda_file: str, day: date, star
         input_deadline=services.local_datetime(deadline_day, time(17, 0)),
     )
     agenda = parse_agenda_text(demo_text(agenda_file).replace("{meeting_date}", long_date(day)))
-    services.save_imported_agenda(meeting, agenda)
+    importing.save_imported_agenda(meeting, agenda)
     db.session.flush()
     if with_files:
         for item in meeting.items:

@@ -8,7 +8,7 @@ from flask import flash, make_response, request, url_for
 from flask_login import current_user, login_required
 
 from consult.extensions import db
-from consult.meetings import agenda_review, services
+from consult.meetings import agenda_review, importing, services
 from consult.meetings.agenda_import import parse_agenda_text
 from consult.meetings.blueprint import bp, form_status, meeting_page, reason_page
 from consult.meetings.forms import (
@@ -166,7 +166,7 @@ def _kind_error(meeting: Meeting, kind: str) -> str | None:
 def review_page(meeting: Meeting, review: ImportReviewForm, status: int = 200,
                 message: str = "", error: str = "", focus: int | None = None):
     """The review form, whole or (htmx) just its block."""
-    review.offer_modes(services.import_modes(meeting))
+    review.offer_modes(importing.import_modes(meeting))
     report = review.kind.data == REPORT
     return render_page("meetings/import_review.html", block="review", status=status,
                        meeting=meeting, review=review, report=report, message=message,
@@ -188,10 +188,10 @@ def import_agenda(meeting_id: int):
         docx = upload.read(10_000_000) if upload and upload.filename else None
         try:
             if error := _kind_error(meeting, form.kind.data):
-                raise services.AgendaSourceError("kind", error)
-            text = services.agenda_source_text(form.text.data or "", docx)
-            agenda = services.propose_agenda(text, parse=_parser(meeting, form.kind.data))
-        except services.AgendaSourceError as error:
+                raise importing.AgendaSourceError("kind", error)
+            text = importing.agenda_source_text(form.text.data or "", docx)
+            agenda = importing.propose_agenda(text, parse=_parser(meeting, form.kind.data))
+        except importing.AgendaSourceError as error:
             form[error.field].errors.append(str(error))
         else:
             digest = past_reports.content_hash(text) if form.kind.data == REPORT else ""
@@ -211,7 +211,7 @@ def save_import(meeting_id: int):
     op = request.form.get("op", "opslaan")
     if op != "opslaan":
         return review_operation(meeting, review, op)
-    review.offer_modes(services.import_modes(meeting))
+    review.offer_modes(importing.import_modes(meeting))
     error = _kind_error(meeting, review.kind.data)
     if error or not review.validate():
         return review_page(meeting, review, 422, error=error or "")
@@ -243,12 +243,12 @@ def review_operation(meeting: Meeting, review: ImportReviewForm, op: str):
 
 def save_review(meeting: Meeting, review: ImportReviewForm) -> str:
     """Save as an agenda or as a past report; the message for the delegate."""
-    replace = review.mode.data == services.REPLACE
+    replace = review.mode.data == importing.REPLACE
     if review.kind.data == REPORT:
         result = past_reports.save_reviewed_report(meeting, current_user, review.agenda(),
                                                    replace=replace,
                                                    digest=review.source_hash.data or "")
         return f"Het verslag is geïmporteerd: {result.message}."
-    items = services.save_imported_agenda(meeting, review.agenda(), by=current_user,
+    items = importing.save_imported_agenda(meeting, review.agenda(), by=current_user,
                                           replace=replace)
     return f"{len(items)} agendapunten zijn toegevoegd. Controleer ze en voeg de bijlagen toe."

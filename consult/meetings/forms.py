@@ -23,8 +23,8 @@ from consult.accounts.forms import DutchForm
 from consult.meetings.agenda_import import ProposedAgenda, ProposedAttachment
 from consult.meetings.agenda_review import ReviewItem
 from consult.meetings.agenda_review import label as review_label
+from consult.meetings.importing import ADD, REPLACE
 from consult.meetings.models import PURPOSE_LABELS, Meeting
-from consult.meetings.services import ADD, REPLACE
 from consult.pages import local_time
 
 PURPOSE_CHOICES = [SelectChoice("", "— geen —")] + [

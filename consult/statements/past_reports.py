@@ -24,12 +24,11 @@ from consult.meetings.agenda_import import (
     html_to_text,
     parse_report_text,
 )
+from consult.meetings.importing import clear_agenda, keep_description
 from consult.meetings.models import Attachment, Body, Meeting, MeetingChange, Purpose
 from consult.meetings.services import (
     add_item,
-    clear_agenda,
     create_meeting,
-    keep_description,
     local_datetime,
     record_change,
 )
