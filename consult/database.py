@@ -3,7 +3,7 @@ type, and the SQLite settings that make concurrent writers wait instead of fail.
 
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event, func, select
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -53,8 +53,8 @@ def configure_sqlite(engine: Engine) -> None:
     pysqlite's own transaction handling is switched off so we issue BEGIN ourselves:
     a deferred transaction that reads and then writes fails at once with "database is
     locked" when another writer got in between; an immediate one waits its turn.
-    Safe requests (GET/HEAD/OPTIONS) never write, so they keep the cheap deferred
-    BEGIN and read concurrently under WAL.
+    Safe requests (GET/HEAD/OPTIONS) keep the cheap deferred BEGIN and read
+    concurrently under WAL, unless their view is marked `writes_on_get`.
     """
 
     @event.listens_for(engine, "connect")
@@ -69,8 +69,24 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        safe = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN" if safe else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if reads_only() else "BEGIN IMMEDIATE")
+
+
+def writes_on_get(view):
+    """Marks a view that writes although it answers GET (the delegate's last visit of a
+    workspace): on SQLite its transaction begins IMMEDIATE like a POST's, so the write
+    waits its turn instead of failing on a snapshot another writer made stale. Put it
+    right above the function: functools.wraps carries the mark up through the other
+    decorators."""
+    view.writes_on_get = True
+    return view
+
+
+def reads_only() -> bool:
+    if not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS"):
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return not getattr(view, "writes_on_get", False)
 
 
 def contains_pattern(text: str) -> str:

@@ -54,9 +54,6 @@ def excerpt(text: str | None, length: int = 160) -> str:
     return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
 
 
-
-
-
 def markdown_text(text: str | None) -> str:
     """The same Markdown subset as plain text, for the text part of an email: no `**`,
     lists as "- " (or "1. ") lines, a link as its text with the address after it."""

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from consult.accounts import services
@@ -81,6 +81,31 @@ def test_get_requests_read_while_a_writer_holds_the_lock(app, client, auth):
         finally:
             writer.rollback()
     assert response.status_code == 200
+
+
+@pytest.mark.sqlite_only
+def test_a_get_that_writes_begins_immediate_and_the_others_deferred(app, client, auth, world):
+    """The workspace records the delegate's visit: its GET begins IMMEDIATE (the write
+    waits its turn), the meeting page keeps the deferred BEGIN."""
+    begins = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    auth.login("delegate")
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert client.get(f"/vergaderingen/{world['meeting']}").status_code == 200
+        reading = set(begins)
+        begins.clear()
+        assert client.get(f"/vergaderingen/{world['meeting']}/werkruimte").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert reading == {"BEGIN"}
+    assert set(begins) == {"BEGIN IMMEDIATE"}
 
 
 def test_datetimes_are_stored_and_returned_as_utc(app):

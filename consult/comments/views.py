@@ -9,6 +9,7 @@ from consult.comments import participation as participation_services
 from consult.comments import services
 from consult.comments.forms import NotificationForm, OnBehalfForm, comment_form
 from consult.comments.models import CommentKind, OnBehalf
+from consult.database import writes_on_get
 from consult.extensions import db
 from consult.meetings.pages import inline_context, item_context
 from consult.pages import render_page, wants_fragment
@@ -202,6 +203,7 @@ def on_behalf(item_id: int):
 
 @bp.get("/vergaderingen/<int:meeting_id>/deelname")
 @login_required
+@writes_on_get
 def participation(meeting_id: int):
     meeting = meeting_for("view_participation", meeting_id)
     region = participation_services.region_for(current_user, meeting)

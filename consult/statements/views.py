@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
 
 from consult.comments.models import Mark
+from consult.database import writes_on_get
 from consult.pages import render_page, wants_fragment
 from consult.permissions import comment_for, item_for, meeting_for, revision_for
 from consult.statements import desk, overview, pages, services
@@ -19,6 +20,7 @@ bp = Blueprint("statements", __name__)
 
 @bp.get("/vergaderingen/<int:meeting_id>/werkruimte")
 @login_required
+@writes_on_get
 def workspace(meeting_id: int):
     meeting = meeting_for("consolidate", meeting_id)
     desk.record_visit(current_user, meeting)
