@@ -97,6 +97,25 @@ def contains_pattern(text: str) -> str:
 
 
 MAX_PAGE = 10_000  # a larger page number would overflow OFFSET on some backends
+MAX_ID = 2**31 - 1  # INTEGER on PostgreSQL; a larger id in a query cannot name a row
+
+
+def page_number(value) -> int:
+    """The page asked for in a query string (`?page=`), as a number from 1 to MAX_PAGE:
+    anything else (text, negative, huge, "²") is the first or the last page, never an error."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    return min(max(1, int(text)), MAX_PAGE)
+
+
+def id_number(value) -> int:
+    """A row id from a query string (`?region=`), or 0 (no filter) when it cannot name one."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return 0
+    number = int(text)
+    return number if 0 < number <= MAX_ID else 0
 
 
 def paginate(session, query, page: int, per_page: int) -> tuple[list, int, int, int]:

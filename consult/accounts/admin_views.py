@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from consult.accounts import members
 from consult.accounts.forms import MemberForm, MemberImportConfirmForm, MemberImportForm
 from consult.accounts.models import Organisation, Role, User
-from consult.database import paginate
+from consult.database import page_number, paginate
 from consult.extensions import db
 from consult.mail.inbound import bounce_counts
 from consult.pages import render_page
@@ -28,7 +28,7 @@ def guard():
 def index():
     filters = members.MemberFilters.from_args(request.args)
     users, page, total, pages = paginate(db.session, members.member_query(filters),
-                                         request.args.get("page", 1, type=int), PAGE_SIZE)
+                                         page_number(request.args.get("page")), PAGE_SIZE)
     return render_page("admin/members.html", block="results", users=users, total=total,
                        page=page, pages=pages, regions=members.all_regions(),
                        organisations=list(Organisation), filters=filters,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import Organisation, Region, Role, User
 from consult.accounts.services import end_all_sessions
-from consult.database import contains_pattern, utcnow
+from consult.database import contains_pattern, id_number, utcnow
 from consult.extensions import db
 from consult.mail.services import queue_message
 from consult.pages import external_url
@@ -64,7 +64,7 @@ class MemberFilters:
             q=args.get("q", "").strip()[:100],
             organisation=organisation if organisation in {o.value for o in Organisation} else "",
             role=role if role in {r.value for r in Role} | {"chair"} else "",
-            region=int(region) if region.isdigit() else 0,
+            region=id_number(region),
             status=args.get("status", "active"),
         )
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import User
@@ -156,7 +156,15 @@ def publish_meeting(meeting: Meeting, by: User, now: datetime | None = None) -> 
         raise MeetingRuleError("Zet eerst agendapunten op de agenda.")
     if meeting.input_deadline <= now:
         raise MeetingRuleError("De deadline voor inbreng is al voorbij. Verplaats eerst de deadline.")
-    meeting.published_at = now
+    # A conditional update, not a read-then-write: of two requests publishing at once
+    # (on PostgreSQL the second waits for the first's row lock, then finds it set)
+    # exactly one publishes; the other is told it already was.
+    published = db.session.execute(
+        update(Meeting).where(Meeting.id == meeting.id, Meeting.published_at.is_(None))
+        .values(published_at=now))
+    if published.rowcount != 1:
+        db.session.refresh(meeting)
+        raise MeetingRuleError("Deze vergadering is al gepubliceerd.")
     record_change(meeting, by, "gepubliceerd")
     signals.meeting_published.send(meeting, now=now)
     return db.session.scalar(select(func.count()).select_from(
