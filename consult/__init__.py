@@ -84,10 +84,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         health,
         mail,
         meetings,
+        privacy,
         reminders,
         statements,
     )
 
-    for part in (health, accounts, mail, meetings, comments, reminders, statements, exports, cli):
+    for part in (health, accounts, mail, meetings, comments, reminders, statements, exports,
+                 privacy, cli):
         part.init_app(app)
     return app

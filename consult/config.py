@@ -118,3 +118,12 @@ IMAP_SSL = True
 IMAP_USER = None
 IMAP_PASSWORD = None
 IMAP_FOLDER = "INBOX"
+
+# Privacy (AVG): a deactivated member is anonymised by the scheduler this many days after
+# deactivation (name and address replaced; input kept or removed per body). None: never.
+RETENTION_DAYS_AFTER_DEACTIVATION = 730
+# Login attempts (address, IP) are kept this long for the rate limits, then removed.
+LOGIN_ATTEMPT_RETENTION_DAYS = 30
+# Where members send questions about their data and about accessibility (privacy and
+# toegankelijkheid pages); None: the pages name the administrators of Consult instead.
+CONTACT_EMAIL = None

@@ -15,6 +15,7 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.delivery import deliver_pending
 from consult.mail.receiver import poll_imap
+from consult.privacy.anonymise import anonymise_expired, forget_old_login_attempts
 from consult.reminders.digests import send_digests
 from consult.reminders.firing import process_due_reminders
 
@@ -25,16 +26,22 @@ TICK_JOB_ID = "consult-tick"
 def run_tick(now: datetime | None = None) -> dict[str, int]:
     """One tick, in an app context, as of `now`: turn due reminders into outbox messages
     (or skip or cancel them), send the daily digests once their hour has come, take in
-    replies by mail, then deliver every due outbox message.
+    replies by mail, anonymise former members past the retention period, then deliver
+    every due outbox message.
 
     Returns the messages sent and failed, plus the other counts that are not zero
-    (reminders, skipped, cancelled, digests, retried, released, held: sent with no answer).
+    (reminders, skipped, cancelled, digests, anonymised, retried, released, held: sent
+    with no answer).
     """
     as_of = now
     now = now or utcnow()
     counts = process_due_reminders(now)
     counts["digests"] = send_digests(now)
     counts.update(receive_replies(now))
+    # Former members past the retention period (AVG); before delivery, so nothing more
+    # goes to their old address.
+    counts["anonymised"] = anonymise_expired(now)
+    counts["login_attempts_removed"] = forget_old_login_attempts(now)
     # The real clock by default: what this tick just queued is due in this tick too.
     report = deliver_pending(as_of or utcnow())
     counts.update(retried=report.retried, released=report.released, held=report.held)

@@ -55,6 +55,14 @@ CASES = [
     ("accounts.logout_everywhere", "POST", "/uitloggen/overal", statuses(member=303)),
     ("accounts.account", "GET", "/account", LOGGED_IN),
     ("accounts.remove_password", "POST", "/account/wachtwoord-verwijderen", statuses(member=303)),
+    # Only ever one's own data: the URL names nobody (tests/test_privacy_export.py).
+    ("privacy.my_data", "GET", "/account/mijn-gegevens", LOGGED_IN),
+    ("privacy.my_data_json", "GET", "/account/mijn-gegevens.json", LOGGED_IN),
+    # An active member is never anonymised, not even by an admin (a former one: 303,
+    # tests/test_privacy_anonymise.py).
+    ("privacy.anonymise", "POST", "/beheer/leden/{member}/anonimiseren", statuses(member=403)),
+    ("privacy.statement", "GET", "/privacy", PUBLIC),
+    ("privacy.accessibility", "GET", "/toegankelijkheid", PUBLIC),
     ("members.index", "GET", "/beheer/leden", ADMIN_ONLY),
     ("members.invite", "GET", "/beheer/leden/nieuw", ADMIN_ONLY),
     ("members.edit", "GET", "/beheer/leden/{member}", ADMIN_ONLY),

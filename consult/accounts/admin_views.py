@@ -98,7 +98,7 @@ def deactivate(member_id: int):
 
 @bp.post("/<int:member_id>/heractiveren")
 def reactivate(member_id: int):
-    member = member_for("manage_members", member_id)
+    member = member_for("reactivate_member", member_id)
     members.reactivate_member(member)
     flash(f"{member.name} is weer actief.", "success")
     return redirect(url_for("members.edit", member_id=member.id), 303)

@@ -4,7 +4,7 @@ import enum
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from consult.database import UTCDateTime, utcnow
@@ -62,6 +62,8 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A former member whose name and address were replaced (AVG): for good.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Mail me when someone adds input to an item I gave input on.
     notify_on_reply: Mapped[bool] = mapped_column(default=False)
     # Secret of the personal calendar feed URL; a new one revokes the old URL.
@@ -151,3 +153,18 @@ class LoginAttempt(db.Model):
         Index("ix_login_attempt_kind_email_created_at", "kind", "email", "created_at"),
         Index("ix_login_attempt_kind_ip_created_at", "kind", "ip", "created_at"),
     )
+
+
+class MemberEvent(db.Model):
+    """Audit log of what was done to a member's data (anonymised, by whom or by the
+    retention period); a member's data export lists it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # Empty: the scheduler did it (the retention period).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

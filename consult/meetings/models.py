@@ -64,6 +64,9 @@ class Body(db.Model):
     deadline_working_days: Mapped[int] = mapped_column(default=3)
     deadline_time: Mapped[time] = mapped_column(Time, default=time(17, 0))
     members_see_each_other: Mapped[bool] = mapped_column(default=True)
+    # Retention (AVG): when a former member is anonymised, their input on this body's
+    # meetings stays as "oud-lid, <organisatie>" (True) or is removed (False).
+    keep_former_member_input: Mapped[bool] = mapped_column(default=True, server_default=db.true())
 
     delegates: Mapped[list[User]] = relationship(secondary=body_delegate, order_by=User.name)
     # Constituency: members of these organisations, in these regions (no regions: all).

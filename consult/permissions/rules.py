@@ -46,6 +46,22 @@ def can_change_member(user: User, member: User) -> bool:
     return can_manage_members(user) and user.id != member.id
 
 
+def can_anonymise_member(user: User, member: User) -> bool:
+    """AVG: admins anonymise a former (deactivated) member, once."""
+    return (can_change_member(user, member) and not member.active
+            and member.anonymised_at is None)
+
+
+def can_reactivate_member(user: User, member: User) -> bool:
+    """An anonymised former member has no name or address left to come back with."""
+    return can_manage_members(user) and member.anonymised_at is None
+
+
+def can_download_own_data(user: User) -> bool:
+    """AVG: every member downloads what is stored about them, and only about them."""
+    return _is_active_user(user)
+
+
 def is_body_delegate(user: User, body: Body) -> bool:
     """Rights follow role and membership together: a delegate the admin made a member
     again keeps her place on the body's list, but none of its rights."""
@@ -223,6 +239,9 @@ PERMISSIONS = {
     "manage_members": can_manage_members,
     "manage_bodies": can_manage_bodies,
     "change_member": can_change_member,
+    "anonymise_member": can_anonymise_member,
+    "reactivate_member": can_reactivate_member,
+    "download_own_data": can_download_own_data,
     "manage_meetings": can_manage_meetings,
     "create_meetings": can_create_meetings,
     "view_meeting": can_view_meeting,

@@ -47,6 +47,10 @@ class BodyForm(DutchForm):
         validators=[NumberRange(0, 20, "Kies 0 tot 20 werkdagen.")])
     deadline_time = TimeField("Deadline: tijdstip", validators=[DataRequired("Vul een tijd in.")])
     members_see_each_other = BooleanField("Leden zien elkaars inbreng")
+    keep_former_member_input = BooleanField(
+        "Inbreng van oud-leden bewaren",
+        description='Bij het anonimiseren van een oud-lid blijft de inbreng staan als '
+                    '"oud-lid, <organisatie>". Uit: de inbreng wordt dan verwijderd.')
     organisations = MultiCheckboxField(
         "Wie wordt om inbreng gevraagd", choices=[SelectChoice(o.value) for o in Organisation],
         validators=[DataRequired("Kies minstens één organisatie.")])
@@ -68,6 +72,7 @@ class BodyForm(DutchForm):
             self.deadline_working_days.data = 3
             self.deadline_time.data = time(17, 0)
             self.members_see_each_other.data = True
+            self.keep_former_member_input.data = True
             self.organisations.data = [o.value for o in Organisation]
         else:
             self.frequency.data = body.frequency.value
@@ -87,6 +92,7 @@ class BodyForm(DutchForm):
             "deadline_working_days": self.deadline_working_days.data,
             "deadline_time": self.deadline_time.data,
             "members_see_each_other": self.members_see_each_other.data,
+            "keep_former_member_input": self.keep_former_member_input.data,
             "organisations": self.organisations.data,
             "region_ids": self.regions.data,
             "delegate_ids": self.delegates.data,

@@ -68,13 +68,15 @@ def update_body(body: Body, **fields) -> None:
 def _set_fields(body: Body, *, name: str, short_name: str, frequency: str,
                 statement_label: str, outcome_label: str, secretariat_email: str,
                 deadline_working_days: int, deadline_time: time, members_see_each_other: bool,
-                organisations: list[str], region_ids: list[int], delegate_ids: list[int]) -> None:
+                organisations: list[str], region_ids: list[int], delegate_ids: list[int],
+                keep_former_member_input: bool = True) -> None:
     body.name, body.short_name = name, short_name
     body.frequency = Frequency(frequency)
     body.statement_label, body.outcome_label = statement_label, outcome_label
     body.secretariat_email = secretariat_email
     body.deadline_working_days, body.deadline_time = deadline_working_days, deadline_time
     body.members_see_each_other = members_see_each_other
+    body.keep_former_member_input = keep_former_member_input
     body.organisations = [Organisation(value) for value in organisations]
     body.regions = list(db.session.scalars(select(Region).where(Region.id.in_(region_ids))))
     body.delegates = list(db.session.scalars(select(User).where(User.id.in_(delegate_ids))))
