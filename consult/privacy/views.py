@@ -44,8 +44,8 @@ def anonymise(member_id: int):
     except AnonymiseError as error:  # someone else was just first
         flash(str(error), "error")
     else:
-        flash(f"Het oud-lid is geanonimiseerd en heet nu '{member.name}'. "
-              f"{event.note.capitalize() or 'Er was geen inbreng.'}", "success")
+        note = event.note[:1].upper() + event.note[1:] + "." if event.note else "Er was geen inbreng."
+        flash(f"Het oud-lid is geanonimiseerd en heet nu '{member.name}'. {note}", "success")
     return redirect(url_for("members.edit", member_id=member.id), 303)
 
 
