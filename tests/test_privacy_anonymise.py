@@ -33,6 +33,13 @@ def texts_of(user_id: int) -> set[str]:
 def test_admin_anonymises_a_former_member_keeping_input_per_body(app, client, auth, users):
     ids = build_member_data(app, keep_input={TF: True, CIO: False})
     anouk = ids["anouk"]
+    with app.app_context():  # mail to someone else that names her
+        db.session.add(OutboxMessage(
+            idempotency_key="new-input-bram", kind="new_input", recipient="bram@example.org",
+            user_id=ids["bram"], subject="Nieuwe inbreng",
+            body_text="Anouk Smit (anouk.smit@westerkwartier.example.org) gaf inbreng.",
+            body_html="<p>Anouk Smit gaf inbreng.</p>"))
+        db.session.commit()
     auth.login("admin")
     # Still active: refused, nothing changed.
     assert client.post(f"/beheer/leden/{anouk}/anonimiseren").status_code == 403
@@ -63,6 +70,10 @@ def test_admin_anonymises_a_former_member_keeping_input_per_body(app, client, au
         for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == anouk)):
             assert "anouk" not in message.recipient and "/inloggen/link/" not in message.body_text
             assert message.status != OutboxStatus.PENDING  # nothing more goes out
+        to_bram = db.session.scalar(select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == "new-input-bram"))
+        assert to_bram.body_text == f"oud-lid, VIAG (oud-lid-{anouk}@anoniem.invalid) gaf inbreng."
+        assert to_bram.body_html == "<p>oud-lid, VIAG gaf inbreng.</p>"
         inbound = db.session.scalar(select(InboundMessage))
         assert inbound.raw == b"" and inbound.sender == ""
         [event] = db.session.scalars(select(MemberEvent).where(MemberEvent.user_id == anouk))

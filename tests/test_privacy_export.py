@@ -89,6 +89,7 @@ def test_export_contains_input_responses_and_mail_preferences(app, client):
     data = download(client)
     assert data["profiel"][0]["naam"] == "Anouk Smit"
     assert data["profiel"][0]["gemeente"] == "Westerkwartier"
+    assert {"gevraagd om inbreng door": "Taskforce Samen Organiseren"} in data["rollen"]
     [given] = data["inbreng"]
     assert given["tekst"] == "Zorg van Anouk bij Taskforce Samen Organiseren"
     assert given["soort"] == "zorg" and "punt 1: Agendapunt 1" in given["agendapunt"]
@@ -97,7 +98,8 @@ def test_export_contains_input_responses_and_mail_preferences(app, client):
     [answer] = data["concept_ter_inzage"]
     assert answer["antwoord"] == "bezwaar" and answer["toelichting"] == "Te stellig geformuleerd"
     preferences = {row["soort"]: row["stand"] for row in data["mailvoorkeuren"]}
-    assert preferences["herinneringen van Taskforce Samen Organiseren"] == "digest"
+    assert preferences["herinneringen van Taskforce Samen Organiseren"] == (
+        "Eén overzicht per dag (om 07.00 uur)")
     assert preferences["afgemeld voor: feedback"] == "uit"
     assert preferences["melding bij nieuwe inbreng op punten waarop u inbreng gaf"] == "aan"
     assert any(row["browser"] == "Firefox op Linux" for row in data["sessies"])

@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, union, update
+from sqlalchemy import delete, func, or_, select, union, update
 
 from consult.accounts.models import LoginAttempt, LoginLink, LoginSession, MemberEvent, User
 from consult.comments.models import Comment, NoInput
@@ -35,6 +35,11 @@ def former_member_name(user: User) -> str:
     return f"oud-lid, {user.organisation.value}"
 
 
+def anonymous_address(user: User) -> str:
+    """Unique (the column is) and undeliverable (RFC 2606: .invalid)."""
+    return f"oud-lid-{user.id}@anoniem.invalid"
+
+
 def anonymise_member(user: User, by: User | None, now: datetime | None = None,
                      note: str = "") -> MemberEvent:
     """Anonymise `user` in the caller's transaction. Raises AnonymiseError (nothing
@@ -49,12 +54,13 @@ def anonymise_member(user: User, by: User | None, now: datetime | None = None,
     if claimed.rowcount != 1:
         db.session.refresh(user)
         raise AnonymiseError("Dit oud-lid is al geanonimiseerd.")
-    old_email = user.email
+    old_email, old_name = user.email, user.name
     kept, removed = handle_input(user)
     forget_mail(user, old_email)
+    scrub_name(old_name, former_member_name(user), old_email, anonymous_address(user))
     forget_account(user, old_email)
     user.name = former_member_name(user)
-    user.email = f"oud-lid-{user.id}@anoniem.invalid"
+    user.email = anonymous_address(user)
     user.municipality = ""
     user.region_id = user.chairs_region_id = None
     user.password_hash = user.calendar_token = None
@@ -119,7 +125,7 @@ def forget_mail(user: User, old_email: str) -> None:
     db.session.execute(delete(OutboxAttachment).where(OutboxAttachment.message_id.in_(to_them)))
     db.session.execute(
         update(OutboxMessage).where(OutboxMessage.id.in_(to_them))
-        .values(recipient=f"oud-lid-{user.id}@anoniem.invalid", body_text=REMOVED_TEXT,
+        .values(recipient=anonymous_address(user), body_text=REMOVED_TEXT,
                 body_html="", headers="")
         .execution_options(synchronize_session=False))
     db.session.execute(  # nothing more goes out to the old address
@@ -132,6 +138,23 @@ def forget_mail(user: User, old_email: str) -> None:
                                          InboundMessage.sender == old_email))
         .values(raw=b"", sender="", envelope_from="", subject="", outcome="", error="")
         .execution_options(synchronize_session=False))
+
+
+def scrub_name(old_name: str, new_name: str, old_email: str, new_email: str) -> None:
+    """Mail to others that names the member (new input by her, a chair's list of who has
+    not responded, digests) gets the new name. Only a full name of two words or more:
+    a single first name would also change other words."""
+    replacements = [(old_email, new_email)]
+    if len(old_name.split()) >= 2:
+        replacements.append((old_name, new_name))
+    for old, new in replacements:
+        for model in (OutboxMessage, DigestEntry):
+            db.session.execute(
+                update(model).where(or_(model.body_text.contains(old, autoescape=True),
+                                        model.body_html.contains(old, autoescape=True)))
+                .values(body_text=func.replace(model.body_text, old, new),
+                        body_html=func.replace(model.body_html, old, new))
+                .execution_options(synchronize_session=False))
 
 
 def forget_account(user: User, old_email: str) -> None:

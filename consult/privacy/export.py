@@ -14,8 +14,9 @@ from consult.extensions import db
 from consult.mail.inbound_models import InboundMessage, ReplyToken
 from consult.mail.models import MailOptOut, OutboxMessage
 from consult.mail.redaction import redacted
+from consult.meetings.constituency import my_bodies_query
 from consult.meetings.models import AgendaItem, Body, Meeting, MeetingChange
-from consult.reminders.models import DigestEntry, ReminderPreference
+from consult.reminders.models import MODE_LABELS, DigestEntry, ReminderPreference
 from consult.statements.models import DeskVisit, DraftReview, DraftReviewAnswer
 
 # (key in the JSON, heading on the page): the order of both.
@@ -81,6 +82,9 @@ def roles(user: User) -> list[dict]:
     bodies = db.session.scalars(select(Body).where(Body.delegates.any(User.id == user.id))
                                 .order_by(Body.name))
     rows += [{"gedelegeerde van": body.name} for body in bodies]
+    asked = db.session.scalars(select(Body).where(Body.id.in_(my_bodies_query(user)))
+                               .order_by(Body.name))
+    rows += [{"gevraagd om inbreng door": body.name} for body in asked]
     return rows
 
 
@@ -137,7 +141,8 @@ def mail_preferences(user: User) -> list[dict]:
     preferences = (select(ReminderPreference, Body).join(Body, ReminderPreference.body_id == Body.id)
                    .where(ReminderPreference.user_id == user.id).order_by(Body.name))
     for preference, body in db.session.execute(preferences):
-        rows.append({"soort": f"herinneringen van {body.name}", "stand": preference.mode.value,
+        rows.append({"soort": f"herinneringen van {body.name}",
+                     "stand": MODE_LABELS[preference.mode],
                      "afgemeld via de link": when(preference.unsubscribed_at),
                      "gewijzigd": when(preference.updated_at)})
     opt_outs = select(MailOptOut).where(MailOptOut.user_id == user.id).order_by(MailOptOut.id)
