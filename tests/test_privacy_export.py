@@ -128,6 +128,15 @@ def test_export_lists_the_audit_entries_about_the_member(app, client):
     assert entry["wat"] == "gegevens gecorrigeerd" and entry["door"] == "Mirjam Kok"
 
 
+def test_export_lists_what_a_delegate_recorded(app, client):
+    ids = build_member_data(app)
+    login_as(app, client, ids["delegate"])
+    work = download(client)["als_gedelegeerde"]
+    assert {"wat": "standpunt, versie 1", "tekst": "Concept-standpunt"}.items() <= work[0].items()
+    assert any(row["wat"] == "concept ter inzage verstuurd" for row in work)
+    assert {"gedelegeerde van": "Taskforce Samen Organiseren"} in download(client)["rollen"]
+
+
 def test_the_readable_page_shows_the_same_data(app, client):
     ids = build_member_data(app)
     login_as(app, client, ids["anouk"])

@@ -19,7 +19,7 @@ from consult.mail.inbound_models import InboundMessage, ReplyToken
 from consult.mail.models import MailOptOut, OutboxAttachment, OutboxMessage, OutboxStatus
 from consult.meetings.models import AgendaItem, Body, Meeting, body_delegate
 from consult.reminders.models import DigestEntry, ReminderPreference
-from consult.statements.models import DeskVisit, DraftReview, DraftReviewAnswer
+from consult.statements.models import DeskVisit, DraftReview, DraftReviewAnswer, StatementDraft
 
 log = logging.getLogger("consult.privacy")
 
@@ -159,11 +159,13 @@ def scrub_name(old_name: str, new_name: str, old_email: str, new_email: str) -> 
 
 def forget_account(user: User, old_email: str) -> None:
     """What only served the member: sessions, links, login attempts, preferences,
-    opt-outs, digest entries, reply addresses, visits; and their place as a delegate."""
+    opt-outs, digest entries, reply addresses, visits, unsaved statement drafts; and
+    their place as a delegate."""
     for model, column in ((LoginSession, LoginSession.user_id), (LoginLink, LoginLink.user_id),
                           (ReminderPreference, ReminderPreference.user_id),
                           (MailOptOut, MailOptOut.user_id), (DigestEntry, DigestEntry.user_id),
-                          (ReplyToken, ReplyToken.user_id), (DeskVisit, DeskVisit.user_id)):
+                          (ReplyToken, ReplyToken.user_id), (DeskVisit, DeskVisit.user_id),
+                          (StatementDraft, StatementDraft.user_id)):
         db.session.execute(delete(model).where(column == user.id)
                            .execution_options(synchronize_session=False))
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == old_email))

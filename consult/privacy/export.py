@@ -10,14 +10,24 @@ from sqlalchemy import or_, select
 from consult.accounts.models import LoginAttempt, LoginLink, LoginSession, MemberEvent, User
 from consult.comments.models import Comment, CommentEvent, NoInput
 from consult.database import utcnow
+from consult.exports.models import ExportJob
 from consult.extensions import db
 from consult.mail.inbound_models import InboundMessage, ReplyToken
 from consult.mail.models import MailOptOut, OutboxMessage
 from consult.mail.redaction import redacted
 from consult.meetings.constituency import my_bodies_query
-from consult.meetings.models import AgendaItem, Body, Meeting, MeetingChange
+from consult.meetings.models import AgendaItem, Attachment, Body, Meeting, MeetingChange
 from consult.reminders.models import MODE_LABELS, DigestEntry, ReminderPreference
-from consult.statements.models import DeskVisit, DraftReview, DraftReviewAnswer
+from consult.statements.models import (
+    DeskVisit,
+    DraftReview,
+    DraftReviewAnswer,
+    Outcome,
+    Statement,
+    StatementDraft,
+    StatementEvent,
+    StatementRevision,
+)
 
 # (key in the JSON, heading on the page): the order of both.
 SECTIONS = (
@@ -36,6 +46,7 @@ SECTIONS = (
     ("antwoorden_per_mail", "Uw antwoorden per mail"),
     ("antwoordadressen", "Persoonlijke antwoordadressen"),
     ("bezoeken", "Laatste bezoeken (werkruimte, deelname)"),
+    ("als_gedelegeerde", "Vastgelegd als gedelegeerde of beheerder"),
     ("logboek", "Logboek"),
 )
 
@@ -213,6 +224,43 @@ def visits(user: User) -> list[dict]:
              "laatst bekeken": when(row.seen_at)} for row in db.session.scalars(query)]
 
 
+def delegate_work(user: User) -> list[dict]:
+    """What the member recorded for others: statement versions and drafts, finalising,
+    outcomes, reviews sent, attachments, exports, marks on input, replies handled."""
+    rows = []
+
+    def add(what: str, item: AgendaItem | None, moment, text: str | None = None):
+        rows.append({"wat": what, "agendapunt": item_label(item) if item else None,
+                     "moment": when(moment), "tekst": text})
+
+    for revision in db.session.scalars(select(StatementRevision).where(
+            StatementRevision.author_id == user.id).order_by(StatementRevision.created_at)):
+        add(f"standpunt, versie {revision.number}", revision.statement.item,
+            revision.created_at, revision.text)
+    for draft in db.session.scalars(select(StatementDraft).where(StatementDraft.user_id == user.id)):
+        statement = db.session.get(Statement, draft.statement_id)
+        add("automatisch bewaard concept", statement.item, draft.updated_at, draft.text)
+    for event in db.session.scalars(select(StatementEvent).where(StatementEvent.user_id == user.id)):
+        add(f"standpunt {event.action}", db.session.get(Statement, event.statement_id).item,
+            event.at)
+    for outcome in db.session.scalars(select(Outcome).where(Outcome.recorded_by_id == user.id)):
+        add("bespreking vastgelegd", outcome.item, outcome.recorded_at, outcome.text)
+    for review in db.session.scalars(select(DraftReview).where(DraftReview.sent_by_id == user.id)):
+        add("concept ter inzage verstuurd", review.item, review.sent_at)
+    for attachment in db.session.scalars(select(Attachment).where(
+            Attachment.uploaded_by_id == user.id)):
+        add(f"bijlage geüpload: {attachment.filename}", attachment.item, attachment.uploaded_at)
+    for job in db.session.scalars(select(ExportJob).where(ExportJob.user_id == user.id)):
+        add(f"export ({job.format.value}) van {meeting_label(job.meeting)}", None, job.created_at)
+    for comment in db.session.scalars(select(Comment).where(Comment.marked_by_id == user.id)):
+        add(f"inbreng van {comment.author.name} gemarkeerd: {comment.mark}", comment.item,
+            comment.marked_at)
+    for message in db.session.scalars(select(InboundMessage).where(
+            InboundMessage.handled_by_id == user.id)):
+        add("antwoord per mail afgehandeld", None, message.handled_at, message.subject)
+    return sorted(rows, key=lambda row: row["moment"] or "")
+
+
 def audit(user: User) -> list[dict]:
     events = select(MemberEvent).where(MemberEvent.user_id == user.id).order_by(MemberEvent.at)
     rows = [{"moment": when(event.at), "wat": event.action, "toelichting": event.note or None,
@@ -233,5 +281,5 @@ COLLECTORS = {
     "sessies": sessions, "inloglinks": login_links, "inlogpogingen": login_attempts,
     "verstuurde_mail": outbox, "verzamelberichten": digest_entries,
     "antwoorden_per_mail": inbound, "antwoordadressen": reply_tokens, "bezoeken": visits,
-    "logboek": audit,
+    "als_gedelegeerde": delegate_work, "logboek": audit,
 }
