@@ -2,10 +2,11 @@
 
 A backup folder holds the database (SQLite: a copy made with SQLite's online backup API;
 PostgreSQL: a `pg_dump` custom-format file), which includes every attachment and export
-(`consult.storage`), the secret key when it lives in instance/secret_key (sessions, signed
-links and reply addresses depend on it), and manifest.json with the row count of every
-table at the moment of the copy. A restore goes into an empty database only and checks
-the counts.
+(`consult.storage`; with STORAGE = "s3" the objects are copied into files/), the secret
+key when it lives in instance/secret_key (sessions, signed links and reply addresses
+depend on it), and manifest.json with the row count of every table at the moment of the
+copy. A restore goes into an empty database (and object store) only and checks the
+counts.
 """
 
 import json
@@ -19,6 +20,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import Connection, engine, inspect, text
 
+from consult import storage, storage_s3
 from consult.database import utcnow
 from consult.extensions import db
 
@@ -26,6 +28,7 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "consult.db"
 PG_DUMP_FILE = "consult.dump"
 SECRET_FILE = "secret_key"
+OBJECTS_DIR = "files"
 FORMAT = 1
 
 
@@ -55,7 +58,7 @@ def backup(folder: Path) -> Result:
     secret = _copy_secret_key(folder)
     manifest = {"format": FORMAT, "database": dialect, "created_at": utcnow().isoformat(),
                 "revision": tables.pop("alembic_version:revision", None), "tables": tables,
-                "secret_key": secret}
+                "secret_key": secret, "object_store": _copy_objects(folder)}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return Result(folder, tables, secret)
 
@@ -68,6 +71,8 @@ def restore(folder: Path) -> Result:
         raise BackupError(f"Deze backup is van een {manifest['database']}-database; de "
                           f"ingestelde database is {dialect}. Herstel in hetzelfde soort database.")
     ensure_empty()
+    if manifest.get("object_store") is not None:
+        ensure_empty_store()
     db.session.remove()
     db.engine.dispose()
     if dialect == "sqlite":
@@ -83,6 +88,7 @@ def restore(folder: Path) -> Result:
                            if tables.get(name) != manifest["tables"].get(name))
         raise BackupError("De herstelde database wijkt af van de backup, in de tabellen: "
                           + ", ".join(different))
+    _restore_objects(folder, manifest.get("object_store"))
     secret = _restore_secret_key(folder)
     return Result(folder, tables, secret)
 
@@ -216,6 +222,45 @@ def _restore_postgresql(source_file: Path) -> None:
                           capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise BackupError(f"pg_restore is mislukt: {done.stderr.strip()}")
+
+
+# --- files in an object store (STORAGE = "s3") ----------------------------------------
+
+def _copy_objects(folder: Path) -> int | None:
+    """With files in S3, each object into files/ (None: the files are in the database).
+    Objects are only ever added or deleted, never changed, so copying them after the
+    database is complete for every row of the copy."""
+    if not storage.in_s3():
+        return None
+    target = folder / OBJECTS_DIR
+    target.mkdir(mode=0o700)
+    keys = storage_s3.keys()
+    for key in keys:
+        data = storage_s3.get(key)
+        if data is not None and storage.valid_key(key):
+            (target / key).write_bytes(data)
+    return len(keys)
+
+
+def ensure_empty_store() -> None:
+    if not storage.in_s3():
+        raise BackupError("In deze backup staan de bestanden in een objectopslag (S3): stel "
+                          "CONSULT_STORAGE=s3 en de S3-instellingen in.")
+    if storage_s3.keys():
+        raise BackupError("De objectopslag (S3_BUCKET met S3_PREFIX) is niet leeg. Herstel "
+                          "alleen in een lege: kies een nieuwe bucket of prefix.")
+
+
+def _restore_objects(folder: Path, count: int | None) -> None:
+    if count is None:
+        return
+    paths = sorted((folder / OBJECTS_DIR).iterdir())
+    for path in paths:
+        storage.save(path.read_bytes(), key=path.name)
+    db.session.commit()  # the objects stay
+    if len(storage_s3.keys()) != count:
+        raise BackupError(f"De objectopslag heeft na het herstel niet de {count} bestanden "
+                          "van de backup.")
 
 
 # --- the secret key -------------------------------------------------------------------

@@ -62,6 +62,17 @@ PROXY_FIX_X_FOR = 0
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 ATTACHMENT_DIR = None
 
+# Where attachments and exports live: "database" (table stored_file: every web machine
+# reaches it, and a backup holds the files) or "s3", an S3-compatible object store (needs
+# boto3: pip install consult[s3]) at S3_ENDPOINT_URL (None: AWS), objects under S3_PREFIX.
+STORAGE = "database"
+S3_ENDPOINT_URL = None
+S3_BUCKET = None
+S3_PREFIX = "consult/"
+S3_REGION = None
+S3_ACCESS_KEY_ID = None
+S3_SECRET_ACCESS_KEY = None
+
 # SMTP delivery (used when MAIL_SERVER is set). MAIL_USE_TLS: STARTTLS on a plain
 # connection; MAIL_USE_SSL: TLS from the start (port 465).
 MAIL_USE_TLS = False

@@ -1,5 +1,5 @@
 """Moving the files that older versions kept in instance/ (ATTACHMENT_DIR, EXPORT_DIR)
-into `consult.storage` (`flask files import-folders`). Keys stay the stored names, so the
+into `consult.storage`, the database or S3 (`flask files import-folders`). Keys stay the stored names, so the
 rows need no change; running it again moves nothing twice."""
 
 from dataclasses import dataclass, field
@@ -12,7 +12,6 @@ from consult import storage
 from consult.exports.models import ExportJob
 from consult.extensions import db
 from consult.meetings.models import Attachment
-from consult.storage import StoredFile
 
 
 @dataclass
@@ -34,10 +33,9 @@ def import_folders() -> Moved:
                (ExportJob.stored_name, folder("EXPORT_DIR", "exports")))
     for column, directory in sources:
         keys = db.session.scalars(select(column).where(column.is_not(None))).all()
-        stored = set(db.session.scalars(select(StoredFile.key).where(StoredFile.key.in_(keys))))
         for key in keys:
             path = directory / key
-            if key in stored:
+            if storage.has(key):
                 result.present += 1
             elif storage.valid_key(key) and path.is_file():
                 storage.save(path.read_bytes(), key=key)
