@@ -11,6 +11,7 @@ counts.
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -186,13 +187,24 @@ def check_tool_version(tool: str) -> None:
         raise BackupError(f"{tool} is niet gevonden; installeer postgresql-client.")
     output = subprocess.run([tool, "--version"], capture_output=True, text=True,
                             check=True).stdout
-    tool_major = int(output.split()[-1].split(".")[0].split("beta")[0])
     with db.engine.connect() as connection:
-        server_major = connection.execute(text("SHOW server_version_num")).scalar()
-    server_major = int(server_major) // 10000
+        server = int(connection.execute(text("SHOW server_version_num")).scalar()) // 10000
+    problem = version_problem(tool, output, server)
+    if problem:
+        raise BackupError(problem)
+
+
+def version_problem(tool: str, version_output: str, server_major: int) -> str | None:
+    """"pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)" against the server's major
+    version: a message when the tool is older (it would refuse, or miss new objects)."""
+    found = re.search(r"\(PostgreSQL\) (\d+)", version_output)
+    if found is None:
+        return f"De versie van {tool} is onbekend: {version_output.strip()!r}."
+    tool_major = int(found.group(1))
     if tool_major < server_major:
-        raise BackupError(f"{tool} is versie {tool_major}, de server {server_major}: "
-                          f"installeer postgresql-client-{server_major}.")
+        return (f"{tool} is versie {tool_major}, de server {server_major}: installeer "
+                f"postgresql-client-{server_major}.")
+    return None
 
 
 def _backup_postgresql(target: Path) -> dict[str, int]:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from consult import backup as backups
 from consult import storage
 from consult.accounts.models import User
 from consult.accounts.services import start_session
@@ -177,3 +178,15 @@ def test_files_of_older_versions_are_moved_into_the_database(app, tmp_path):
         assert storage.read(keys["exports"]) == made["export_bytes"]
     again = run(app, "files", "import-folders")
     assert "0 bestanden verplaatst" in again.output and "0 niet gevonden" in again.output
+
+
+@pytest.mark.parametrize(("output", "server", "refused"), [
+    ("pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)\n", 15, False),
+    ("pg_dump (PostgreSQL) 17.2\n", 15, False),
+    ("pg_restore (PostgreSQL) 14.11 (Ubuntu 14.11-1)\n", 15, True),
+])
+def test_pg_dump_older_than_the_server_is_refused(output, server, refused):
+    problem = backups.version_problem("pg_dump", output, server)
+    assert (problem is not None) == refused
+    if refused:
+        assert "installeer postgresql-client-15" in problem
