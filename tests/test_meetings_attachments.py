@@ -473,6 +473,18 @@ def test_delete_removes_row_and_file(app, client, auth, agenda):
     assert stored_files(app) == []
 
 
+def test_an_item_deleted_with_its_attachments_takes_their_files_along(app, agenda):
+    add_attachment(app, agenda["item"], pdf_bytes())
+    add_attachment(app, agenda["item"], docx_bytes(), label="4b")
+    kept = add_attachment(app, agenda["other_item"], pdf_bytes(), label="5a")
+    assert len(stored_files(app)) == 3
+    with app.app_context():
+        item = db.session.get(AgendaItem, agenda["item"])
+        item.meeting.items.remove(item)  # delete-orphan: the attachments go with it
+        db.session.commit()
+        assert stored_files(app) == [db.session.get(Attachment, kept).stored_name]
+
+
 def test_htmx_delete_returns_the_partial_without_it(app, client, auth, agenda):
     attachment_id = add_attachment(app, agenda["item"], pdf_bytes(), title="Weg ermee")
     placeholder = add_attachment(app, agenda["item"], label="4c", title="Blijft staan")
