@@ -62,11 +62,15 @@ def start_machine(app, instance: Path) -> tuple[subprocess.Popen, str]:
 
 @pytest.fixture
 def machines(app, tmp_path):
-    started = [start_machine(app, tmp_path / name) for name in ("machine-a", "machine-b")]
-    yield [base for _, base in started], [tmp_path / "machine-a", tmp_path / "machine-b"]
-    for process, _ in started:
-        process.terminate()
-        process.wait(timeout=10)
+    started = []
+    try:
+        for name in ("machine-a", "machine-b"):
+            started.append(start_machine(app, tmp_path / name))
+        yield [base for _, base in started], [tmp_path / "machine-a", tmp_path / "machine-b"]
+    finally:
+        for process, _ in started:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def csrf(page: str) -> dict[str, str]:
