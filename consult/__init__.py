@@ -1,5 +1,6 @@
 """Consult: the achterban of VIAG, IMG and the CIO-Beraad give input on VNG agendas."""
 
+import os
 import secrets
 from pathlib import Path
 
@@ -44,9 +45,21 @@ def load_config(app: Flask, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = instance_secret_key(instance)
 
 
+def instance_path(test_config: dict | None) -> str | None:
+    """The instance folder: CONSULT_INSTANCE_PATH (the tests: INSTANCE_PATH), read before
+    the configuration because instance/config.py lives in it; None: instance/ beside the
+    code."""
+    if test_config is not None:
+        configured = test_config.get("INSTANCE_PATH")
+    else:
+        configured = os.environ.get("CONSULT_INSTANCE_PATH")
+    return str(Path(configured).resolve()) if configured else None
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
+        instance_path=instance_path(test_config),
         instance_relative_config=True,
         template_folder="../templates",
         static_folder="../static",

@@ -1,4 +1,5 @@
-"""flask --app wsgi <command>: demo data, member import, mail and the scheduler."""
+"""flask --app wsgi <command>: demo data, member import, mail and the scheduler (backup,
+restore and files: backup_cli.py)."""
 
 import logging
 import signal
@@ -14,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
+from consult import backup_cli
 from consult.accounts.members import MemberFileError, decode_csv, import_members, read_csv
 from consult.accounts.models import User
 from consult.demo import DEMO_PASSWORD, demo_logins, load_demo_data
@@ -163,3 +165,4 @@ def init_app(app: Flask) -> None:
     for command in (demo_data_command, demo_logins_command, scheduler_command, members_cli,
                     mail_cli, reminders_cli, reports_cli):
         app.cli.add_command(command)
+    backup_cli.init_app(app)  # backup, restore, files

@@ -55,10 +55,23 @@ WTF_I18N_ENABLED = False  # WTForms then uses its own Dutch messages (Meta.local
 # Number of reverse proxies in front of the app that set X-Forwarded-For (0: none).
 PROXY_FIX_X_FOR = 0
 
-# Attachments (bijlagen) of agenda items: the largest file accepted, and where files are
-# kept (None: instance/attachments).
+# Attachments (bijlagen) of agenda items: the largest file accepted. Files are kept in the
+# database (consult.storage); ATTACHMENT_DIR and EXPORT_DIR (None: instance/attachments,
+# instance/exports) are only read by `flask files import-folders`, which moves the files
+# of older versions into it.
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 ATTACHMENT_DIR = None
+
+# Where attachments and exports live: "database" (table stored_file: every web machine
+# reaches it, and a backup holds the files) or "s3", an S3-compatible object store (needs
+# boto3: pip install consult[s3]) at S3_ENDPOINT_URL (None: AWS), objects under S3_PREFIX.
+STORAGE = "database"
+S3_ENDPOINT_URL = None
+S3_BUCKET = None
+S3_PREFIX = "consult/"
+S3_REGION = None
+S3_ACCESS_KEY_ID = None
+S3_SECRET_ACCESS_KEY = None
 
 # SMTP delivery (used when MAIL_SERVER is set). MAIL_USE_TLS: STARTTLS on a plain
 # connection; MAIL_USE_SSL: TLS from the start (port 465).
@@ -93,8 +106,8 @@ REMINDER_STUCK_MINUTES = 10
 # Members who chose the daily digest get it at this local hour (TIMEZONE).
 REMINDER_DIGEST_HOUR = 7
 
-# Exports of a meeting's inbreng: files are kept here (None: instance/exports) for a day.
-# A job still queued or running after EXPORT_TIMEOUT_MINUTES is shown as failed.
+# Exports of a meeting's inbreng: files are kept for a day. A job still queued or running
+# after EXPORT_TIMEOUT_MINUTES is shown as failed.
 EXPORT_DIR = None
 EXPORT_TIMEOUT_MINUTES = 10
 

@@ -25,7 +25,8 @@ MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 # Libraries that take long to import or pull in much: imported where they are used.
 HEAVY = {"weasyprint", "docx", "docxtpl", "pypdf", "openpyxl", "reportlab", "PIL", "lxml",
-         "sklearn", "numpy", "scipy", "rapidfuzz"}  # the overview: only workers that show it
+         "sklearn", "numpy", "scipy", "rapidfuzz",  # the overview: only workers that show it
+         "boto3"}  # only installations that keep files in S3
 # The top layer: they may depend on every package, so they do not count for (c).
 NOT_IN_PACKAGE_GRAPH = {"consult", "consult.cli"}
 # Shared layers, not domains: every domain uses them, as it uses consult.database. The

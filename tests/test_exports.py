@@ -14,6 +14,7 @@ from docx import Document
 from markdown_it import MarkdownIt
 from pypdf import PdfReader
 
+from consult import storage
 from consult.accounts.models import Organisation, User
 from consult.comments.models import Comment, CommentKind, Mark, OnBehalf
 from consult.database import utcnow
@@ -543,14 +544,15 @@ def test_old_files_are_removed_when_a_new_job_starts(app, client, auth, minutes_
     client.post(f"/vergaderingen/{minutes_world['meeting']}/exporteren", data={"format": "md"})
     old = wait_for_job(app, only_job_id(app))
     with app.app_context():
-        path = services.job_path(old)
-        assert path.is_file()
+        key = old.stored_name
+        assert storage.read(key) == client.get(f"/exports/{old.id}/bestand").data
         db.session.execute(db.update(ExportJob).where(ExportJob.id == old.id)
                            .values(created_at=utcnow() - timedelta(days=2)))
         db.session.commit()
     client.post(f"/vergaderingen/{minutes_world['meeting']}/exporteren", data={"format": "md"})
     wait_for_job(app, only_job_id(app))
-    assert not path.exists()
+    with app.app_context():
+        assert not storage.has(key)
     response = client.get(f"/exports/{old.id}/bestand")
     assert response.status_code == 410 and "na een dag" in response.text
     assert "niet meer beschikbaar" in client.get(f"/exports/{old.id}").text

@@ -12,13 +12,15 @@ import pytest
 from docx import Document
 from flask import render_template
 from flask_login import login_user
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from consult import storage
 from consult.accounts.models import User
 from consult.extensions import db
 from consult.meetings.attachments import files as attachments
 from consult.meetings.attachments.files import AttachmentError, detect_type, safe_filename
 from consult.meetings.models import AgendaItem, Attachment
+from consult.storage import StoredFile
 from tests.factories import make_body, make_meeting, make_user
 
 HX = {"HX-Request": "true"}
@@ -28,11 +30,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 ODT_TYPE = "application/vnd.oasis.opendocument.text"
 STORED = re.compile(r"[0-9a-f]{32}\.(pdf|docx|xlsx|pptx|odt)")
-
-
-@pytest.fixture
-def app_config(tmp_path):
-    return {"ATTACHMENT_DIR": str(tmp_path / "bijlagen")}
 
 
 # --- files ------------------------------------------------------------------------
@@ -127,13 +124,20 @@ def agenda(app, users):
                 "other_delegate": other_delegate.id}
 
 
-def storage(app) -> Path:
-    return Path(app.config["ATTACHMENT_DIR"])
+def session_files() -> list[str]:
+    """The keys in consult.storage, as the current session sees them."""
+    return sorted(db.session.scalars(select(StoredFile.key)))
 
 
 def stored_files(app) -> list[str]:
-    directory = storage(app)
-    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
+    """The keys of the committed files."""
+    with app.app_context():
+        return session_files()
+
+
+def stored_bytes(app, key: str) -> bytes | None:
+    with app.app_context():
+        return storage.read(key)
 
 
 def count_attachments(app) -> int:
@@ -227,7 +231,8 @@ def test_each_allowed_type_is_stored(app, client, auth, agenda, kind):
     assert STORED.fullmatch(attachment.stored_name)
     assert attachment.stored_name.endswith(f".{kind}")
     assert stored_files(app) == [attachment.stored_name]
-    assert (storage(app) / attachment.stored_name).read_bytes() == data
+    assert stored_bytes(app, attachment.stored_name) == data
+    assert client.get(f"/bijlagen/{attachment.id}").data == data
 
 
 def test_the_extension_follows_the_content(app, client, auth, agenda):
@@ -343,7 +348,7 @@ def test_hostile_names_are_stored_safely(app, client, auth, agenda, name):
     attachment = only_attachment(app)
     assert STORED.fullmatch(attachment.stored_name)
     assert stored_files(app) == [attachment.stored_name]
-    assert not list(storage(app).parent.glob("etc*")) and not Path("/etc/passwd.pdf").exists()
+    assert not Path("/etc/passwd.pdf").exists()
     # (the multipart encoding may already change the name on its way)
     assert not re.search(r'[/\\"\x00-\x1f]', attachment.filename)
     assert attachment.filename.endswith(".pdf") and not attachment.filename.startswith(".")
@@ -374,14 +379,14 @@ def test_rollback_or_no_commit_removes_the_new_file(app, agenda):
         item = db.session.get(AgendaItem, agenda["item"])
         attachments.store_upload(item, FileStorage(io.BytesIO(pdf_bytes()), "a.pdf"),
                                  label="", title="", confidential=False, by=None)
-        assert len(stored_files(app)) == 1
+        assert len(session_files()) == 1
         db.session.rollback()
-        assert stored_files(app) == []
+        assert session_files() == []
     with app.test_request_context():
         item = db.session.get(AgendaItem, agenda["item"])
         attachments.store_upload(item, FileStorage(io.BytesIO(pdf_bytes()), "a.pdf"),
                                  label="", title="", confidential=False, by=None)
-        assert len(stored_files(app)) == 1
+        assert len(session_files()) == 1
     # the request ended without a commit: the session was closed, the file removed
     assert stored_files(app) == []
     assert count_attachments(app) == 0
@@ -466,6 +471,18 @@ def test_delete_removes_row_and_file(app, client, auth, agenda):
     assert response.headers["Location"] == f"/agendapunten/{agenda['item']}"
     assert count_attachments(app) == 0
     assert stored_files(app) == []
+
+
+def test_an_item_deleted_with_its_attachments_takes_their_files_along(app, agenda):
+    add_attachment(app, agenda["item"], pdf_bytes())
+    add_attachment(app, agenda["item"], docx_bytes(), label="4b")
+    kept = add_attachment(app, agenda["other_item"], pdf_bytes(), label="5a")
+    assert len(stored_files(app)) == 3
+    with app.app_context():
+        item = db.session.get(AgendaItem, agenda["item"])
+        item.meeting.items.remove(item)  # delete-orphan: the attachments go with it
+        db.session.commit()
+        assert stored_files(app) == [db.session.get(Attachment, kept).stored_name]
 
 
 def test_htmx_delete_returns_the_partial_without_it(app, client, auth, agenda):
@@ -584,10 +601,11 @@ def test_anonymous_is_sent_to_login(app, client, agenda):
     assert count_attachments(app) == 1
 
 
-def test_missing_file_on_disk_is_404(app, client, auth, agenda):
+def test_missing_file_is_404(app, client, auth, agenda):
     attachment_id = add_attachment(app, agenda["item"], pdf_bytes())
-    for path in storage(app).iterdir():
-        path.unlink()
+    with app.app_context():
+        db.session.execute(delete(StoredFile))
+        db.session.commit()
     auth.login("admin")
     assert client.get(f"/bijlagen/{attachment_id}").status_code == 404
 

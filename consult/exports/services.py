@@ -1,22 +1,19 @@
 """Export jobs and sending the inbreng to the secretariat.
 
 An export runs outside the request: the request writes a job row and starts a daemon
-thread with its own app context, which builds the file, writes it under EXPORT_DIR with a
-generated name and keeps status and progress in the row. Any web worker can then show
-the progress and serve the file.
+thread with its own app context, which builds the file, stores it in `consult.storage`
+(the database) under a generated key and keeps status and progress in the row. Any web
+worker, on any machine, can then show the progress and serve the file.
 """
 
-import contextlib
 import logging
-import re
-import secrets
 import threading
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import select, update
 
+from consult import storage
 from consult.accounts.models import User
 from consult.database import utcnow
 from consult.exports import documents
@@ -36,7 +33,6 @@ FORMAT_LABELS = {
     ExportFormat.MARKDOWN: "Markdown-tekst (MD)",
     ExportFormat.CSV: "Alle inbreng met markeringen (CSV, voor Excel)",
 }
-STORED_NAME = re.compile(r"[0-9a-f]{32}\.(docx|pdf|md|csv)")
 KEEP_FILES = timedelta(days=1)
 FAILED = ("De export is mislukt. Probeer het opnieuw; lukt het dan nog niet, neem contact "
           "op met de beheerder.")
@@ -55,31 +51,25 @@ class FileGone(ExportError):
     """The job's file was cleared up (after a day)."""
 
 
-def export_dir() -> Path:
-    """EXPORT_DIR, or instance/exports; made on first use, for our eyes only."""
-    configured = current_app.config.get("EXPORT_DIR")
-    directory = Path(configured) if configured else Path(current_app.instance_path) / "exports"
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return directory
+def has_file(job: ExportJob) -> bool:
+    """The job's file is still there (cleared up after a day)."""
+    return storage.has(job.stored_name)
 
 
-def job_path(job: ExportJob) -> Path | None:
-    """The file of a finished job, if it is still there (never derived from user input)."""
-    if not job.stored_name or not STORED_NAME.fullmatch(job.stored_name):
-        return None
-    path = export_dir() / job.stored_name
-    return path if path.is_file() else None
-
-
-def finished_file(job: ExportJob) -> Path | None:
+def finished_file(job: ExportJob) -> bytes | None:
     """What a download serves: None while the job is not done (or failed); `FileGone`
     once its file was cleared up."""
     if job.status != ExportStatus.DONE:
         return None
-    path = job_path(job)
-    if path is None:
+    data = storage.read(job.stored_name)
+    if data is None:
         raise FileGone(GONE)
-    return path
+    return data
+
+
+def store_file(data: bytes, fmt: str) -> str:
+    """Keep a finished export (committed with the job's "done"); returns its key."""
+    return storage.save(data, f".{fmt}")
 
 
 def mime_type(job: ExportJob) -> str:
@@ -100,10 +90,7 @@ def remove_old_files(now: datetime | None = None) -> int:
     old = db.session.scalars(select(ExportJob).where(
         ExportJob.created_at < cutoff, ExportJob.stored_name.is_not(None))).all()
     for job in old:
-        path = job_path(job)
-        if path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
+        storage.remove(job.stored_name)
         job.stored_name = None
     return len(old)
 
@@ -173,14 +160,10 @@ def build_job(job_id: int, send_note: str | None = None) -> None:
     minutes.with_appendix = job.with_appendix  # the CSV holds all input anyway
     set_progress(job_id, 10)
     data = documents.BUILDERS[fmt](minutes, lambda percent: set_progress(job_id, percent))
-    stored_name = f"{secrets.token_hex(16)}.{fmt}"
-    path = export_dir() / stored_name
-    temp = path.with_suffix(".part")
-    temp.write_bytes(data)
-    temp.replace(path)
-    if send_note is not None:
+    if send_note is not None:  # builds the DOCX before it writes
         send_to_secretariat(job, minutes, data, send_note)
-    # The message, the log line and "done" are committed together.
+    stored_name = store_file(data, fmt)
+    # The file, the message, the log line and "done" are committed together.
     set_progress(job_id, 100, status=ExportStatus.DONE, stored_name=stored_name,
                  filename=documents.export_filename(minutes, fmt), finished_at=utcnow())
 

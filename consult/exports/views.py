@@ -1,6 +1,8 @@
 """Export a meeting's inbreng (with progress while it is made) and send it to the
 secretariat. Only the body's delegates and admins; the job's meeting decides."""
 
+import io
+
 from flask import Blueprint, Flask, abort, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Gone
@@ -38,7 +40,7 @@ def job_context(job: ExportJob | None, sending: bool = False) -> dict:
     if job is None:
         return {}
     sent = services.sent_message(job)
-    return {"stuck": services.is_stuck(job), "available": services.job_path(job) is not None,
+    return {"stuck": services.is_stuck(job), "available": services.has_file(job),
             "STATUS": ExportStatus, "format_label": services.FORMAT_LABELS[job.format],
             "sent": sent, "sending": sending or sent is not None}
 
@@ -87,12 +89,12 @@ def job(job_id: int):
 def download(job_id: int):
     job = job_for("export", job_id)
     try:
-        path = services.finished_file(job)
+        data = services.finished_file(job)
     except services.FileGone:
         raise ExportGone() from None
-    if path is None:
+    if data is None:
         abort(404)
-    response = send_file(path, mimetype=services.mime_type(job), as_attachment=True,
+    response = send_file(io.BytesIO(data), mimetype=services.mime_type(job), as_attachment=True,
                          download_name=job.filename, max_age=0)
     response.cache_control.private = True
     return response

@@ -1,28 +1,23 @@
 """Attachments (bijlagen) of agenda items: the type is read from the content, files are
-stored under generated names, and a failed upload leaves nothing behind.
+stored under generated keys, and a failed upload leaves nothing behind.
 
-Files and rows change together: a new file is put in place (temp file, checks, rename)
-before the commit; if the transaction is rolled back or never committed, the file is
-removed again. A file that is replaced or deleted is removed only after the commit, so a
-failed commit never leaves a row pointing at a missing file.
+The file goes into `consult.storage` (the database) in the same transaction as its row:
+a rolled-back upload stores nothing, and a replaced or deleted file goes with the commit
+(also when an item's attachments are deleted with it).
 """
 
-import contextlib
-import errno
 import hashlib
-import os
+import io
 import re
-import secrets
-import tempfile
 import unicodedata
 import zipfile
 import zlib
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
 
+from consult import storage
 from consult.accounts.models import User
 from consult.database import utcnow
 from consult.extensions import db
@@ -61,8 +56,6 @@ MACROS = ("Bestanden met macro's zijn niet toegestaan. Sla het document op zonde
 EMPTY = "Het bestand is leeg. Kies een bestand met inhoud."
 DISK_FULL = ("Het bestand kon niet worden opgeslagen: er is op de server geen ruimte meer. "
              "Er is niets bewaard. Probeer het later opnieuw of meld het de beheerder.")
-# Writing failed for lack of room: a full disk, a quota, or a file size limit.
-NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 class AttachmentError(ValueError):
@@ -88,21 +81,9 @@ def max_bytes() -> int:
     return int(current_app.config["ATTACHMENT_MAX_BYTES"])
 
 
-def attachment_dir() -> Path:
-    """ATTACHMENT_DIR, or instance/attachments; made on first use, for our eyes only."""
-    configured = current_app.config.get("ATTACHMENT_DIR")
-    directory = Path(configured) if configured else Path(current_app.instance_path) / "attachments"
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return directory
-
-
-def attachment_path(attachment: Attachment) -> Path:
-    """Where the file of an uploaded attachment lives (never derived from user input)."""
-    if attachment.stored_name is None:
-        raise AttachmentError("Voor deze bijlage is nog geen bestand geüpload.")
-    if not STORED_NAME.fullmatch(attachment.stored_name):
-        raise AttachmentError("Deze bijlage heeft een ongeldige bestandsnaam.")
-    return attachment_dir() / attachment.stored_name
+def read_file(attachment: Attachment) -> bytes | None:
+    """The bytes of an uploaded attachment; None for a placeholder or a missing file."""
+    return storage.read(attachment.stored_name)
 
 
 # --- type detection ---------------------------------------------------------------
@@ -178,45 +159,15 @@ def safe_filename(name: str | None, extension: str | None = None) -> str:
 
 # --- storing and deleting ---------------------------------------------------------
 
-def _pending(session: Session, key: str) -> set[str]:
-    return session.info.setdefault(key, set())
-
-
-def _remove(paths) -> None:
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            Path(path).unlink()
-
-
-def _write_temp(stream, directory: Path, limit: int) -> tuple[Path, int, str, bytes]:
-    """Copy the upload to a temp file in `directory`; (path, size, sha256, first bytes).
-    Stops reading as soon as the limit is passed."""
-    digest = hashlib.sha256()
-    size = 0
-    head = b""
-    handle, name = tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".part")
-    path = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            while chunk := stream.read(CHUNK_BYTES):
-                size += len(chunk)
-                if size > limit:
-                    raise AttachmentError(
-                        f"Het bestand is te groot. Een bijlage mag hoogstens {format_size(limit)} zijn."
-                    )
-                if len(head) < HEAD_BYTES:
-                    head += chunk[:HEAD_BYTES - len(head)]
-                digest.update(chunk)
-                out.write(chunk)
-    except OSError as error:
-        path.unlink(missing_ok=True)
-        if error.errno in NO_ROOM:
-            raise AttachmentError(DISK_FULL) from error
-        raise
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return path, size, digest.hexdigest(), head
+def _read_upload(stream, limit: int) -> bytes:
+    """The upload's bytes; stops reading as soon as the limit is passed."""
+    out = io.BytesIO()
+    while chunk := stream.read(CHUNK_BYTES):
+        if out.tell() + len(chunk) > limit:
+            raise AttachmentError(
+                f"Het bestand is te groot. Een bijlage mag hoogstens {format_size(limit)} zijn.")
+        out.write(chunk)
+    return out.getvalue()
 
 
 def store_upload(item: AgendaItem, file_storage, *, label: str, title: str, confidential: bool,
@@ -228,33 +179,29 @@ def store_upload(item: AgendaItem, file_storage, *, label: str, title: str, conf
     the new file again."""
     if attachment is not None and attachment.item is not item:
         raise ValueError("attachment belongs to another agenda item")
-    directory = attachment_dir()
-    temp, size, sha256, head = _write_temp(file_storage.stream, directory, max_bytes())
+    data = _read_upload(file_storage.stream, max_bytes())
+    if not data:
+        raise AttachmentError(EMPTY)
+    content_type, extension = detect_type(data[:HEAD_BYTES], io.BytesIO(data))
     try:
-        if size == 0:
-            raise AttachmentError(EMPTY)
-        content_type, extension = detect_type(head, temp)
-        stored_name = f"{secrets.token_hex(16)}.{extension}"
-        os.replace(temp, directory / stored_name)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _pending(db.session(), "attachment_files_new").add(str(directory / stored_name))
+        stored_name = storage.save(data, f".{extension}")
+    except storage.StorageFull as error:
+        raise AttachmentError(DISK_FULL) from error
 
     filename = safe_filename(file_storage.filename, extension)
     if attachment is None:
         attachment = Attachment()
         item.attachments.append(attachment)
-    elif attachment.stored_name is not None:
-        _pending(db.session(), "attachment_files_replaced").add(str(attachment_path(attachment)))
+    else:
+        storage.remove(attachment.stored_name)
     attachment.label = (label or "").strip()[:20]
     attachment.title = ((title or "").strip() or filename.rsplit(".", 1)[0])[:300]
     attachment.confidential = bool(confidential)
     attachment.filename = filename
     attachment.stored_name = stored_name
     attachment.content_type = content_type
-    attachment.size = size
-    attachment.sha256 = sha256
+    attachment.size = len(data)
+    attachment.sha256 = hashlib.sha256(data).hexdigest()
     attachment.uploaded_by_id = by.id if by else None
     attachment.uploaded_at = utcnow()
     db.session.flush()
@@ -263,9 +210,7 @@ def store_upload(item: AgendaItem, file_storage, *, label: str, title: str, conf
 
 
 def delete_attachment(attachment: Attachment) -> None:
-    """Delete the row; its file is removed once the deletion is committed."""
-    if attachment.stored_name is not None:
-        _pending(db.session(), "attachment_files_replaced").add(str(attachment_path(attachment)))
+    """Delete the row; its file goes with it (`_remove_file`), both with the commit."""
     attachment.item.attachments.remove(attachment)
     db.session.delete(attachment)
 
@@ -277,18 +222,7 @@ def describe(attachment: Attachment) -> str:
     return attachment.label or attachment.title or attachment.filename
 
 
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    replaced = session.info.pop("attachment_files_replaced", set())
-    session.info.pop("attachment_files_new", None)  # committed: they stay
-    _remove(replaced)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _after_transaction_end(session: Session, transaction) -> None:
-    """Rolled back or closed without a commit: the new files go, the old ones stay."""
-    if transaction.parent is not None:
-        return
-    new = session.info.pop("attachment_files_new", set())
-    session.info.pop("attachment_files_replaced", None)
-    _remove(new)
+@event.listens_for(Attachment, "after_delete")
+def _remove_file(_mapper, connection, attachment: Attachment) -> None:
+    """Every deleted attachment, also one deleted with its item, takes its file along."""
+    storage.remove(attachment.stored_name, connection)

@@ -1,5 +1,7 @@
 """Attachments (bijlagen): download, upload, attach a file to a placeholder, delete."""
 
+import io
+
 from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
 from flask_login import current_user, login_required
 
@@ -33,18 +35,20 @@ def refuse(item: AgendaItem, error: str, **context):
 @login_required
 def download(attachment_id: int):
     attachment = attachment_for("view_attachment", attachment_id)
-    try:
-        path = files.attachment_path(attachment)
-    except files.AttachmentError:  # a placeholder: no file yet
+    if not attachment.uploaded:  # a placeholder: no file yet
         abort(404)
-    if not path.is_file():
-        current_app.logger.error("attachment %s: file %s is missing", attachment.id, path)
+    data = files.read_file(attachment)
+    if data is None:
+        current_app.logger.error("attachment %s: file %s is missing", attachment.id,
+                                 attachment.stored_name)
         abort(404)
     response = send_file(
-        path,
+        io.BytesIO(data),
         mimetype=attachment.content_type,
         as_attachment=True,
-        download_name=attachment.filename or f"bijlage.{path.suffix.lstrip('.')}",
+        download_name=attachment.filename or f"bijlage.{attachment.stored_name.rsplit('.')[-1]}",
+        last_modified=attachment.uploaded_at,
+        etag=attachment.sha256 or False,
         conditional=True,
         max_age=0,
     )
