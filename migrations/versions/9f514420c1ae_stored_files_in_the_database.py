@@ -3,7 +3,7 @@
 `flask files import-folders` moves the files older versions kept in instance/ into it.
 
 Revision ID: 9f514420c1ae
-Revises: c2e08b6a643d
+Revises: ea1d07ae60f7
 Create Date: 2026-12-03 10:40:00
 
 """
@@ -15,7 +15,7 @@ import consult.database
 
 # revision identifiers, used by Alembic.
 revision = "9f514420c1ae"
-down_revision = "c2e08b6a643d"
+down_revision = "ea1d07ae60f7"
 branch_labels = None
 depends_on = None
 
