@@ -10,6 +10,7 @@ from datetime import datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from consult.accounts import throttle
 from consult.comments.mail_replies import process_replies
 from consult.database import utcnow
 from consult.extensions import db
@@ -35,6 +36,7 @@ def run_tick(now: datetime | None = None) -> dict[str, int]:
     counts = process_due_reminders(now)
     counts["digests"] = send_digests(now)
     counts.update(receive_replies(now))
+    counts["throttle_pruned"] = throttle.prune(now)
     # The real clock by default: what this tick just queued is due in this tick too.
     report = deliver_pending(as_of or utcnow())
     counts.update(retried=report.retried, released=report.released, held=report.held)
