@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -41,12 +42,13 @@ def install_provider() -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.fixture(scope="module")
-def issuers():
-    """{"tenant_a": issuer URL, "tenant_b": issuer URL} of a running provider."""
+@contextmanager
+def running_provider(redirect_uri: str = REDIRECT_URI):
+    """{"tenant_a": issuer URL, "tenant_b": issuer URL} of a provider that knows Consult
+    as a client with `redirect_uri`."""
     install_provider()
     env = {**os.environ, "CLIENT_ID": CLIENT_ID, "CLIENT_SECRET": CLIENT_SECRET,
-           "REDIRECT_URI": REDIRECT_URI}
+           "REDIRECT_URI": redirect_uri}
     process = subprocess.Popen(["node", "provider.js"], cwd=OIDC_DIR, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
@@ -56,6 +58,12 @@ def issuers():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def issuers():
+    with running_provider() as found:
+        yield found
 
 
 @pytest.fixture
@@ -98,7 +106,7 @@ def submit_form(browser: requests.Session, page: requests.Response, **values):
 def authorize(client, provider_key, account: str) -> str:
     """Start at Consult, log in at the provider as `account`, consent; Consult's callback
     URL with the code."""
-    start = client.post(f"/inloggen/organisatie/{provider_key}", data={"next": "/account"})
+    start = client.get(f"/inloggen/organisatie/{provider_key}?next=/account")
     assert start.status_code == 303, start.get_data(as_text=True)
     browser = requests.Session()
     page = follow(browser, browser.get(start.headers["Location"], allow_redirects=False,
@@ -121,7 +129,7 @@ def test_the_login_page_offers_the_organisation_account(app, client, provider):
 
 
 def test_a_member_logs_in_with_the_organisation_account(app, client, provider):
-    start = client.post(f"/inloggen/organisatie/{provider}", data={"next": "/account"})
+    start = client.get(f"/inloggen/organisatie/{provider}?next=/account")
     query = parse_qs(urlsplit(start.headers["Location"]).query)
     # Authorization code with PKCE (S256), a state and a nonce.
     assert query["response_type"] == ["code"] and query["code_challenge_method"] == ["S256"]
@@ -283,6 +291,6 @@ def test_an_unreachable_provider_is_a_dutch_message(app, client):
         db.session.add(row)
         db.session.commit()
         key = row.id
-    answer = client.post(f"/inloggen/organisatie/{key}")
+    answer = client.get(f"/inloggen/organisatie/{key}")
     assert answer.status_code == 502
     assert "niet bereikbaar" in answer.get_data(as_text=True)

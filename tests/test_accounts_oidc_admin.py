@@ -69,7 +69,7 @@ def test_a_removed_or_switched_off_provider_leaves_the_login_page(app, client, a
     client.post(f"/beheer/organisatie-accounts/{provider.id}", data={**FORM, "active": ""})
     client.post("/uitloggen")
     assert "organisatie-account" not in client.get("/inloggen").get_data(as_text=True)
-    assert client.post(f"/inloggen/organisatie/{provider.id}").status_code == 404
+    assert client.get(f"/inloggen/organisatie/{provider.id}").status_code == 404
     auth.login("admin")
     assert client.post(f"/beheer/organisatie-accounts/{provider.id}/verwijderen").status_code == 303
     with app.app_context():

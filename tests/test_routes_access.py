@@ -57,7 +57,7 @@ CASES = [
     ("accounts.remove_password", "POST", "/account/wachtwoord-verwijderen", statuses(member=303)),
     # Organisation login: an unknown provider is a 404; coming back without a login under
     # way a 400 with a Dutch message (tests/test_accounts_oidc.py runs the real flow).
-    ("organisation_login.start", "POST", "/inloggen/organisatie/onbekend", everyone(404)),
+    ("organisation_login.start", "GET", "/inloggen/organisatie/onbekend", everyone(404)),
     ("organisation_login.callback", "GET", "/inloggen/organisatie/terug", everyone(400)),
     ("login_providers.index", "GET", "/beheer/organisatie-accounts", ADMIN_ONLY),
     ("login_providers.new", "GET", "/beheer/organisatie-accounts/nieuw", ADMIN_ONLY),

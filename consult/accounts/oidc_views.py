@@ -23,8 +23,11 @@ def refused(error: OidcRefused):
                        message=error.message)
 
 
-@bp.post("/<key>")
+@bp.get("/<key>")
 def start(key: str):
+    """A link, not a form: Consult's CSP (form-action 'self') would stop a form's redirect
+    to the provider. Starting writes only the session cookie; the state ties the answer to
+    this browser, so a forged start logs nobody in as someone else."""
     provider = oidc_login.provider_by_key(key)
     if provider is None:
         abort(404)
@@ -32,7 +35,7 @@ def start(key: str):
         url, flow = oidc.authorization_url(provider, redirect_uri())
     except OidcRefused as error:
         return refused(error)
-    flow["next"] = safe_next_url(request.form.get("next"))
+    flow["next"] = safe_next_url(request.args.get("next"))
     session[FLOW] = flow
     return redirect(url, 303)
 
