@@ -16,7 +16,7 @@ from authlib.common.security import generate_token, is_secure_transport
 from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 
 # Only asymmetric signatures: "none" and HS256 (keyed with the client secret) never.
@@ -150,14 +150,13 @@ def exchange_code(provider: ProviderSettings, flow: dict, code: str, redirect_ur
 def _decode(document: dict, id_token: str):
     allowed = [alg for alg in document.get("id_token_signing_alg_values_supported",
                                            ["RS256"]) if alg in SIGNING_ALGORITHMS]
-    for refresh in (False, True):  # a key we do not know yet: the provider rotated its keys
-        keys = KeySet.import_key_set(_get_json(document["jwks_uri"], refresh=refresh))
-        try:
-            return jwt.decode(id_token, keys, algorithms=allowed or ["RS256"])
-        except (JoseError, ValueError) as error:
-            if refresh or "key" not in str(error).lower():
-                raise
-    raise AssertionError("unreachable")
+    keys = KeySet.import_key_set(_get_json(document["jwks_uri"]))
+    try:
+        return jwt.decode(id_token, keys, algorithms=allowed or ["RS256"])
+    except InvalidKeyIdError:
+        # A key we do not know yet: the provider rotated its keys. Fetch them once more.
+        keys = KeySet.import_key_set(_get_json(document["jwks_uri"], refresh=True))
+        return jwt.decode(id_token, keys, algorithms=allowed or ["RS256"])
 
 
 def verified_claims(provider: ProviderSettings, document: dict, id_token: str,
