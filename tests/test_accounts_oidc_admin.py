@@ -46,7 +46,7 @@ def test_bad_settings_are_explained_and_kept(app, client, auth):
     html = answer.get_data(as_text=True)
     assert "Gebruik een https-adres." in html
     assert "‘geen adres’ is geen https-adres en geen tenant-ID." in html
-    assert "Kies de organisatie" in html
+    assert "Kies de organisatie" in html and "Vul het clientgeheim in." in html
     assert 'value="http://sso.example.org"' in html
     with app.app_context():
         assert db.session.scalars(select(OidcProvider)).all() == []

@@ -38,21 +38,18 @@ def edit(provider_id: int):
 
 
 def provider_page(provider: OidcProvider | None):
-    form = OidcProviderForm(obj=provider)
+    form = OidcProviderForm(obj=provider, secret_required=provider is None)
     if provider is not None and request.method == "GET":
         organisation = provider.self_registration_organisation
         form.self_registration_organisation.data = organisation.value if organisation else ""
     if form.validate_on_submit():
-        if provider is None and not form.client_secret.data:
-            form.client_secret.errors.append("Vul het clientgeheim in.")
-        else:
-            if provider is None:
-                provider = OidcProvider(client_secret="")
-                db.session.add(provider)
-            for name, value in form.fields().items():
-                setattr(provider, name, value)
-            flash(f"Organisatie-account ‘{provider.name}’ is opgeslagen.", "success")
-            return redirect(url_for("login_providers.index"), 303)
+        if provider is None:
+            provider = OidcProvider(client_secret="")
+            db.session.add(provider)
+        for name, value in form.fields().items():
+            setattr(provider, name, value)
+        flash(f"Organisatie-account ‘{provider.name}’ is opgeslagen.", "success")
+        return redirect(url_for("login_providers.index"), 303)
     status = 422 if form.is_submitted() else 200
     return render_page("admin/login_provider_form.html", status=status, form=form,
                        provider=provider,

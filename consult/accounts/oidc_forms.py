@@ -42,6 +42,18 @@ class OidcProviderForm(DutchForm):
         choices=[SelectChoice("", "— geen —")] + [SelectChoice(o.value) for o in Organisation])
     active = BooleanField("Actief (knop op de inlogpagina)", default=True)
 
+    def __init__(self, *args, secret_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.secret_required = secret_required  # a new provider has no stored secret yet
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Not an inline validator: Optional() would stop it on an empty field.
+        if self.secret_required and not self.client_secret.data:
+            self.client_secret.errors = [*self.client_secret.errors, "Vul het clientgeheim in."]
+            return False
+        return valid
+
     def validate_discovery_url(self, field):
         if not https_url(field.data):
             raise ValidationError("Gebruik een https-adres.")
