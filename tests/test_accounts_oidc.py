@@ -10,7 +10,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urljoin, urlsplit
 
 import lxml.html
 import pytest
@@ -294,3 +294,56 @@ def test_an_unreachable_provider_is_a_dutch_message(app, client):
     answer = client.get(f"/inloggen/organisatie/{key}")
     assert answer.status_code == 502
     assert "niet bereikbaar" in answer.get_data(as_text=True)
+
+
+def test_an_answer_naming_another_issuer_is_refused(app, client, provider, issuers):
+    """RFC 9207: the answer's `iss` must be the provider's own (a mix-up defence)."""
+    callback = authorize(client, provider, "lid").replace(
+        "iss=" + quote(issuers["tenant_a"], safe=""), "iss=" + quote(issuers["tenant_b"], safe=""))
+    assert issuers["tenant_b"] in unquote(callback)
+    answer = come_back(client, callback)
+    assert answer.status_code == 400
+    assert "komt niet van de organisatie" in answer.get_data(as_text=True)
+
+
+TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+
+@pytest.mark.parametrize(("claims", "allowed"), [
+    ({"iss": f"https://login.microsoftonline.com/{TENANT}/v2.0", "tid": TENANT}, True),
+    # Another tenant, or a tid that does not match its issuer.
+    ({"iss": "https://login.microsoftonline.com/0000aaaa-11bb-22cc-33dd-444444eeeeee/v2.0",
+      "tid": "0000aaaa-11bb-22cc-33dd-444444eeeeee"}, False),
+    ({"iss": f"https://login.microsoftonline.com/{TENANT}/v2.0",
+      "tid": "0000aaaa-11bb-22cc-33dd-444444eeeeee"}, False),
+    ({"iss": "https://sso.example.org/realms/zeist"}, True),
+    ({"iss": "https://sso.example.org/realms/zeist-nep"}, False),
+])
+def test_entra_tenant_ids_and_issuers_in_the_allow_list(claims, allowed):
+    settings = oidc.ProviderSettings(
+        key="1", name="Zeist", discovery_url="https://login.microsoftonline.com/organizations/v2.0",
+        client_id="x", client_secret="y",
+        allowed_issuers=(TENANT, "https://sso.example.org/realms/zeist"))
+    document = {"issuer": "https://login.microsoftonline.com/{tenantid}/v2.0"}
+    assert oidc.issuer_allowed(settings, document, claims) is allowed
+
+
+@pytest.mark.parametrize(("claims", "email"), [
+    ({"email": "Lid@Zeist.nl", "email_verified": True}, "lid@zeist.nl"),
+    ({"email": "lid@zeist.nl", "xms_edov": True}, "lid@zeist.nl"),  # Entra ID's claim
+    ({"email": "lid@zeist.nl", "email_verified": False}, None),
+    ({"email": "lid@zeist.nl"}, None),
+    ({"email_verified": True}, None),
+])
+def test_only_a_vouched_for_address_counts(claims, email):
+    assert oidc.verified_email(claims) == email
+
+
+def test_environment_lists_as_json_or_commas(app):
+    app.config.update(OIDC_DISCOVERY_URL="https://sso.example.org/realms/zeist",
+                      OIDC_CLIENT_ID="consult", OIDC_ALLOWED_ISSUERS=[TENANT, "https://a.example"],
+                      OIDC_MUNICIPALITIES="Zeist, Utrecht")
+    with app.app_context():
+        settings = oidc_login.environment_provider()
+    assert settings.allowed_issuers == (TENANT, "https://a.example")
+    assert settings.municipalities == ("Zeist", "Utrecht")

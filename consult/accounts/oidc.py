@@ -127,9 +127,18 @@ def check_flow(flow: dict | None, provider_key: str | None, state: str | None) -
                           "afgebroken. " + TRY_AGAIN, 400)
 
 
-def exchange_code(provider: ProviderSettings, flow: dict, code: str, redirect_uri: str) -> dict:
-    """The code for tokens (with the PKCE verifier); the ID token's claims, checked."""
+def exchange_code(provider: ProviderSettings, flow: dict, code: str, redirect_uri: str,
+                  response_issuer: str | None = None) -> dict:
+    """The code for tokens (with the PKCE verifier); the ID token's claims, checked.
+    `response_issuer`: the answer's `iss` (RFC 9207), which a provider that sends it must
+    send as its own, so a code from another provider is never sent to this one."""
     document = metadata(provider)
+    templated = "{" in document["issuer"]  # Entra's multi-tenant "{tenantid}": the token says
+    if not templated and (response_issuer is not None or document.get(
+            "authorization_response_iss_parameter_supported")) and (
+            response_issuer != document["issuer"]):
+        raise OidcRefused("Het antwoord komt niet van de organisatie waar u inlogde. "
+                          + TRY_AGAIN, 400)
     try:
         token = _client(provider, redirect_uri).fetch_token(
             document["token_endpoint"], grant_type="authorization_code", code=code,

@@ -54,7 +54,8 @@ def callback():
         if provider is None:
             raise OidcRefused("Dit organisatie-account is niet meer ingesteld. "
                               + oidc.TRY_AGAIN, 400)
-        claims = oidc.exchange_code(provider, flow, request.args["code"], redirect_uri())
+        claims = oidc.exchange_code(provider, flow, request.args["code"], redirect_uri(),
+                                    request.args.get("iss"))
         user = oidc_login.member_for_claims(provider, claims)
     except OidcRefused as error:
         return refused(error)
