@@ -3,6 +3,7 @@ oidc-provider (tests/oidc/provider.js), started here on free localhost ports wit
 issuers ("tenants"). The provider side is driven by a real HTTP client that follows its
 redirects and submits its login and consent forms; Consult's side is the test client."""
 
+import fcntl
 import json
 import os
 import shutil
@@ -32,14 +33,17 @@ REDIRECT_URI = "http://localhost/inloggen/organisatie/terug"
 
 
 def install_provider() -> None:
-    """npm ci into tests/oidc/node_modules, once (a fresh clone has none)."""
-    if (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
-        return
+    """npm ci into tests/oidc/node_modules, once (a fresh clone has none); a lock file
+    keeps two xdist workers from installing at the same time."""
     if not (shutil.which("node") and shutil.which("npm")):
         skip_unless_ci("node and npm are needed for the OpenID provider")
-    done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=OIDC_DIR,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+    with open(OIDC_DIR / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
+            return
+        done = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=OIDC_DIR,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
 
 
 @contextmanager
