@@ -36,9 +36,30 @@ WTF_CSRF_HEADERS = ["X-CSRFToken"]
 LOGIN_LINK_MINUTES = 15
 LOGIN_LINK_LIMIT_PER_ADDRESS = 5  # per hour
 LOGIN_LINK_LIMIT_PER_IP = 30  # per hour
-LOGIN_FAILURE_LIMIT_PER_ADDRESS = 5  # per 15 minutes
-LOGIN_FAILURE_LIMIT_PER_IP = 30  # per 15 minutes
+# Wrong passwords per 15 minutes: per address from one IP address (a stranger locks his
+# own IP out, not the owner), per address from all IPs together (a spread-out attack;
+# the owner then still logs in by link), and per IP address.
+LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_IP = 5
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = 50
+LOGIN_FAILURE_LIMIT_PER_IP = 30
 PASSWORD_MIN_LENGTH = 10
+
+# Login with the organisation account (OpenID Connect). Providers are made by an admin in
+# /beheer/organisatie-accounts, or one is given here: CONSULT_OIDC_DISCOVERY_URL (the
+# issuer) and CONSULT_OIDC_CLIENT_ID switch it on. ALLOWED_ISSUERS and MUNICIPALITIES:
+# a JSON list or comma-separated; see the README.
+OIDC_NAME = "uw organisatie"
+OIDC_DISCOVERY_URL = None
+OIDC_CLIENT_ID = None
+OIDC_CLIENT_SECRET = None
+OIDC_ALLOWED_ISSUERS = None  # issuer URLs or Entra tenant ids; None: the discovery issuer
+OIDC_MUNICIPALITIES = None  # None: members of any municipality
+OIDC_SELF_REGISTRATION = False
+OIDC_SELF_REGISTRATION_ORGANISATION = None  # "VIAG", "IMG" or "CIO-Beraad"
+# A login not finished within this many minutes is refused; provider calls time out after
+# OIDC_HTTP_TIMEOUT seconds.
+OIDC_STATE_MINUTES = 10
+OIDC_HTTP_TIMEOUT = 10
 
 # Mail: without MAIL_SERVER, messages are written as .eml files to MAIL_FILE_DIR.
 MAIL_FROM = "Consult <noreply@consult.example.org>"
@@ -135,8 +156,6 @@ IMAP_FOLDER = "INBOX"
 # Privacy (AVG): a deactivated member is anonymised by the scheduler this many days after
 # deactivation (name and address replaced; input kept or removed per body). None: never.
 RETENTION_DAYS_AFTER_DEACTIVATION = 730
-# Login attempts (address, IP) are kept this long for the rate limits, then removed.
-LOGIN_ATTEMPT_RETENTION_DAYS = 30
 # Where members send questions about their data and about accessibility (privacy and
 # toegankelijkheid pages); None: the pages name the administrators of Consult instead.
 CONTACT_EMAIL = None

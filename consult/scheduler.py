@@ -10,12 +10,13 @@ from datetime import datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from consult.accounts import throttle
 from consult.comments.mail_replies import process_replies
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.delivery import deliver_pending
 from consult.mail.receiver import poll_imap
-from consult.privacy.anonymise import anonymise_expired, forget_old_login_attempts
+from consult.privacy.anonymise import anonymise_expired
 from consult.reminders.digests import send_digests
 from consult.reminders.firing import process_due_reminders
 
@@ -41,7 +42,7 @@ def run_tick(now: datetime | None = None) -> dict[str, int]:
     # Former members past the retention period (AVG); before delivery, so nothing more
     # goes to their old address.
     counts["anonymised"] = anonymise_expired(now)
-    counts["login_attempts_removed"] = forget_old_login_attempts(now)
+    counts["throttle_pruned"] = throttle.prune(now)
     # The real clock by default: what this tick just queued is due in this tick too.
     report = deliver_pending(as_of or utcnow())
     counts.update(retried=report.retried, released=report.released, held=report.held)

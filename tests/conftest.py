@@ -73,6 +73,8 @@ MODULE_MARKERS = {
 SERIAL_TESTS = {
     "test_password_checks_take_their_memory_one_at_a_time",
     "test_concurrent_writers_never_see_database_is_locked",
+    "test_concurrent_wrong_passwords_get_exactly_the_limit_of_checks",
+    "test_concurrent_link_requests_send_exactly_the_limit",
 }
 
 
@@ -312,6 +314,7 @@ def route_world(world, app, users):
 def extend_world(app, users, world):
     """The shared world plus input by the member and a saved statement."""
     from consult.accounts.models import User
+    from consult.accounts.oidc_models import OidcProvider
     from consult.comments.models import Comment
     from consult.extensions import db
     from consult.meetings.models import AgendaItem
@@ -323,8 +326,12 @@ def extend_world(app, users, world):
         db.session.add(comment)
         revision = save_statement(statement_for(item), db.session.get(User, users["delegate"]),
                                   "Eerste versie", None)
+        provider = OidcProvider(name="Gemeente Zeist", discovery_url="https://sso.invalid",
+                                client_id="consult", client_secret="geheim")
+        db.session.add(provider)
         db.session.commit()
-        return {**world, "comment": comment.id, "revision": revision.id}
+        return {**world, "comment": comment.id, "revision": revision.id,
+                "login_provider": provider.id}
 
 
 class AuthActions:

@@ -33,7 +33,7 @@ NOT_IN_PACKAGE_GRAPH = {"consult", "consult.cli"}
 # guards read every domain's models (test_the_guards_read_only_models checks that).
 SHARED_PACKAGES = {"consult.permissions"}
 # What the guards may read of a domain: its models, the meeting's phase, the constituency.
-GUARD_INPUTS = ("models", "inbound_models", "status", "constituency")
+GUARD_INPUTS = ("models", "inbound_models", "oidc_models", "status", "constituency")
 
 
 @dataclass(frozen=True)

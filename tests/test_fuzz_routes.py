@@ -28,7 +28,7 @@ from tests.conftest import AuthActions
 from tests.test_routes_access import CASES, ROLES
 
 # Written on purpose by a refused request: failed logins are counted for throttling.
-WRITTEN_ON_REFUSAL = {"login_attempt"}
+WRITTEN_ON_REFUSAL = {"throttle_counter"}
 # ... and by one answer in particular: a save that conflicts with another delegate's
 # version (409) keeps the text as the delegate's draft (transactions.keep_changes()).
 WRITTEN_ON = {("statements.save", 409): {StatementDraft.__table__.name}}

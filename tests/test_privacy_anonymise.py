@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from consult.accounts.models import LoginAttempt, LoginSession, MemberEvent, User
+from consult.accounts.models import LoginSession, MemberEvent, User
 from consult.comments.models import Comment, CommentEvent, NoInput
 from consult.database import utcnow
 from consult.extensions import db
@@ -66,7 +66,6 @@ def test_admin_anonymises_a_former_member_keeping_input_per_body(app, client, au
         # What only served her is gone; mail to and from her is emptied.
         for model in (LoginSession, ReminderPreference, ReplyToken):
             assert count(model, model.user_id == anouk) == 0
-        assert count(LoginAttempt, LoginAttempt.email.like("anouk%")) == 0
         for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == anouk)):
             assert "anouk" not in message.recipient and "/inloggen/link/" not in message.body_text
             assert message.status != OutboxStatus.PENDING  # nothing more goes out
@@ -137,14 +136,6 @@ def test_the_retention_period_is_configurable(app):
         app.config["RETENTION_DAYS_AFTER_DEACTIVATION"] = 30
         assert anonymise_expired() == 1
         assert anonymise_expired() == 0
-
-
-def test_old_login_attempts_are_removed_by_the_tick(app):
-    build_member_data(app)
-    with app.app_context():
-        assert count(LoginAttempt) == 1
-        assert run_tick(utcnow() + timedelta(days=29)).get("login_attempts_removed") is None
-        assert run_tick(utcnow() + timedelta(days=31))["login_attempts_removed"] == 1
 
 
 def test_the_body_form_sets_whether_input_of_former_members_is_kept(app, client, auth):

@@ -103,7 +103,7 @@ def test_export_contains_input_responses_and_mail_preferences(app, client):
     assert preferences["afgemeld voor: feedback"] == "uit"
     assert preferences["melding bij nieuwe inbreng op punten waarop u inbreng gaf"] == "aan"
     assert any(row["browser"] == "Firefox op Linux" for row in data["sessies"])
-    assert len(data["inloglinks"]) == 1 and data["inlogpogingen"][0]["IP-adres"] == "192.0.2.7"
+    assert len(data["inloglinks"]) == 1
     [mail] = [row for row in data["verstuurde_mail"] if row["soort"] == "login_link"]
     assert "/inloggen/link/" not in mail["tekst"] and "[inloglink verwijderd" in mail["tekst"]
     assert data["antwoorden_per_mail"][0]["onderwerp"] == "Re: Agenda"

@@ -63,6 +63,15 @@ CASES = [
     ("privacy.anonymise", "POST", "/beheer/leden/{member}/anonimiseren", statuses(member=403)),
     ("privacy.statement", "GET", "/privacy", PUBLIC),
     ("privacy.accessibility", "GET", "/toegankelijkheid", PUBLIC),
+    # Organisation login: an unknown provider is a 404; coming back without a login under
+    # way a 400 with a Dutch message (tests/test_accounts_oidc.py runs the real flow).
+    ("organisation_login.start", "GET", "/inloggen/organisatie/onbekend", everyone(404)),
+    ("organisation_login.callback", "GET", "/inloggen/organisatie/terug", everyone(400)),
+    ("login_providers.index", "GET", "/beheer/organisatie-accounts", ADMIN_ONLY),
+    ("login_providers.new", "GET", "/beheer/organisatie-accounts/nieuw", ADMIN_ONLY),
+    ("login_providers.edit", "GET", "/beheer/organisatie-accounts/{login_provider}", ADMIN_ONLY),
+    ("login_providers.delete", "POST", "/beheer/organisatie-accounts/{login_provider}/verwijderen",
+     statuses(member=403, admin=303)),
     ("members.index", "GET", "/beheer/leden", ADMIN_ONLY),
     ("members.invite", "GET", "/beheer/leden/nieuw", ADMIN_ONLY),
     ("members.edit", "GET", "/beheer/leden/{member}", ADMIN_ONLY),

@@ -1,13 +1,21 @@
-"""Accounts: members, login by link or password, login sessions (views.py), and the
+"""Accounts: members, login by link or password, login sessions (views.py), login with
+the organisation account (OpenID Connect: oidc*.py), rate limits (throttle.py), and the
 admins' member management (members.py, admin_views.py)."""
 
 from flask import Flask
 
-from consult.accounts import models  # noqa: F401  (tables for migrations)
+from consult.accounts import models, oidc_models  # noqa: F401  (tables for migrations)
 
 
 def init_app(app: Flask) -> None:
-    from consult.accounts import admin_views, services, views
+    from consult.accounts import (
+        admin_views,
+        oidc_admin_views,
+        oidc_login,
+        oidc_views,
+        services,
+        views,
+    )
     from consult.extensions import login_manager
 
     login_manager.login_view = "accounts.login"
@@ -16,3 +24,8 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(services.load_session_user)
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(oidc_views.bp)
+    app.register_blueprint(oidc_admin_views.bp)
+    # For the login page's buttons only (a global, not a context processor: no query on
+    # every other page).
+    app.jinja_env.globals["organisation_logins"] = oidc_login.login_providers

@@ -4,7 +4,7 @@ import enum
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from consult.database import UTCDateTime, utcnow
@@ -139,20 +139,13 @@ class LoginLink(db.Model):
     user: Mapped[User] = relationship()
 
 
-class LoginAttempt(db.Model):
-    """Link requests and failed passwords, counted in the database so the limits
-    hold across web workers."""
+class ThrottleCounter(db.Model):
+    """Attempts under one rate-limit key in its current window (consult/accounts/throttle.py),
+    in the database so the limits hold across web workers."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # "link" or "password_failure"
-    email: Mapped[str] = mapped_column(String(254))
-    ip: Mapped[str] = mapped_column(String(45))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    __table_args__ = (
-        Index("ix_login_attempt_kind_email_created_at", "kind", "email", "created_at"),
-        Index("ix_login_attempt_kind_ip_created_at", "kind", "ip", "created_at"),
-    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the key
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 class MemberEvent(db.Model):

@@ -8,9 +8,11 @@ from urllib.parse import urlsplit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from consult.accounts.models import LoginAttempt, LoginLink, LoginSession, User, hash_token
+from consult.accounts import throttle
+from consult.accounts.models import LoginLink, LoginSession, User, hash_token
+from consult.accounts.throttle import TooManyAttempts  # noqa: F401  (the views catch it here)
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.services import queue_message
@@ -25,12 +27,6 @@ argon2_turn = threading.Lock()
 
 LINK_WINDOW = timedelta(hours=1)
 FAILURE_WINDOW = timedelta(minutes=15)
-
-
-class TooManyAttempts(Exception):
-    def __init__(self, retry_after: int):
-        super().__init__(retry_after)
-        self.retry_after = retry_after
 
 
 class LoginFailed(Exception):
@@ -59,29 +55,25 @@ def safe_next_url(value: str | None) -> str:
     return value[:500]
 
 
-def _count_attempts(kind: str, since: datetime, **match: str) -> int:
-    query = select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.kind == kind, LoginAttempt.created_at >= since
-    )
-    for column, value in match.items():
-        query = query.where(getattr(LoginAttempt, column) == value)
-    return db.session.scalar(query) or 0
-
-
-def _check_limit(kind: str, email: str, ip: str, now: datetime) -> None:
+def link_limits(email: str, ip: str) -> list[throttle.Limit]:
     config = current_app.config
-    if kind == "link":
-        window = LINK_WINDOW
-        limits = {"email": config["LOGIN_LINK_LIMIT_PER_ADDRESS"],
-                  "ip": config["LOGIN_LINK_LIMIT_PER_IP"]}
-    else:
-        window = FAILURE_WINDOW
-        limits = {"email": config["LOGIN_FAILURE_LIMIT_PER_ADDRESS"],
-                  "ip": config["LOGIN_FAILURE_LIMIT_PER_IP"]}
-    values = {"email": email, "ip": ip}
-    for column, limit in limits.items():
-        if _count_attempts(kind, now - window, **{column: values[column]}) >= limit:
-            raise TooManyAttempts(retry_after=int(window.total_seconds()))
+    return [
+        throttle.Limit(f"link:address:{email}", config["LOGIN_LINK_LIMIT_PER_ADDRESS"], LINK_WINDOW),
+        throttle.Limit(f"link:ip:{ip}", config["LOGIN_LINK_LIMIT_PER_IP"], LINK_WINDOW),
+    ]
+
+
+def password_limits(email: str, ip: str) -> list[throttle.Limit]:
+    """Wrong passwords: from one IP per address first, so a stranger's guesses lock the
+    stranger's IP address out and not the owner (config.py)."""
+    config = current_app.config
+    return [
+        throttle.Limit(f"password:address+ip:{ip} {email}",
+                       config["LOGIN_FAILURE_LIMIT_PER_ADDRESS_AND_IP"], FAILURE_WINDOW),
+        throttle.Limit(f"password:address:{email}", config["LOGIN_FAILURE_LIMIT_PER_ADDRESS"],
+                       FAILURE_WINDOW),
+        throttle.Limit(f"password:ip:{ip}", config["LOGIN_FAILURE_LIMIT_PER_IP"], FAILURE_WINDOW),
+    ]
 
 
 def request_login_link(email: str, ip: str, next_url: str = "", now: datetime | None = None):
@@ -89,8 +81,7 @@ def request_login_link(email: str, ip: str, next_url: str = "", now: datetime | 
     throttled exactly like known ones, so the answer reveals nothing."""
     now = now or utcnow()
     email = email.strip().lower()
-    _check_limit("link", email, ip, now)
-    db.session.add(LoginAttempt(kind="link", email=email, ip=ip, created_at=now))
+    throttle.take(link_limits(email, ip), now)
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
@@ -169,7 +160,10 @@ def password_is_acceptable(password: str) -> bool:
 def login_with_password(email: str, password: str, ip: str, now: datetime | None = None) -> User:
     now = now or utcnow()
     email = email.strip().lower()
-    _check_limit("password_failure", email, ip, now)
+    # The check takes a slot before it runs (so concurrent guesses cannot all slip past the
+    # count) and gives it back when the password was right: only failures count.
+    limits = password_limits(email, ip)
+    throttle.take(limits, now)
     user = find_user_by_email(email)
     if user is not None and user.active and user.password_hash and password_is_acceptable(
         password
@@ -177,11 +171,11 @@ def login_with_password(email: str, password: str, ip: str, now: datetime | None
         if password_matches(user.password_hash, password):
             if password_hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
+            throttle.give_back(limits, now)
             return user
     else:
         # Same work for unknown addresses, so timing does not tell them apart.
         hash_password(password or "x")
-    db.session.add(LoginAttempt(kind="password_failure", email=email, ip=ip, created_at=now))
     raise LoginFailed()
 
 

@@ -1,10 +1,11 @@
 """Logging in and out, and the member's own account page."""
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from consult.accounts import services
 from consult.accounts.forms import LoginLinkForm, PasswordLoginForm, SetPasswordForm
+from consult.accounts.login_flow import finish_login
 from consult.pages import render_page
 from consult.transactions import keep_changes
 
@@ -34,14 +35,6 @@ def render_login(link_form=None, password_form=None, status=200, message=None):
     )
 
 
-def finish_login(user, next_url: str = ""):
-    session.clear()  # a fresh session on every login: no fixation
-    services.start_session(user, request.headers.get("User-Agent", ""))
-    login_user(user)
-    session.permanent = True
-    return redirect(services.safe_next_url(next_url) or url_for("meetings.dashboard"), 303)
-
-
 @bp.get("/inloggen")
 def login():
     if current_user.is_authenticated:
@@ -61,7 +54,7 @@ def request_link():
             link_form=form,
             status=429,
             message="U heeft te vaak een inloglink aangevraagd. Probeer het over "
-            f"{error.retry_after // 60} minuten opnieuw, of log in met uw wachtwoord.",
+            f"{error.minutes} minuten opnieuw, of log in met uw wachtwoord.",
         )
     return redirect(url_for("accounts.link_sent"), 303)
 
@@ -84,7 +77,8 @@ def password_login():
             password_form=form,
             status=429,
             message="Te veel mislukte pogingen. Probeer het over "
-            f"{error.retry_after // 60} minuten opnieuw, of vraag een inloglink aan.",
+            f"{error.minutes} minuten opnieuw, of vraag hierboven een inloglink aan: "
+            "die werkt ook nu.",
         )
     except services.LoginFailed:
         keep_changes()  # the failed attempt counts

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import User
+from consult.accounts.oidc_models import OidcProvider
 from consult.comments.models import Comment
 from consult.exports.models import ExportJob
 from consult.extensions import db
@@ -110,6 +111,12 @@ def job_for(action: str, job_id: int) -> ExportJob:
     job = db.get_or_404(ExportJob, job_id)
     _check_meeting(action, job.meeting)
     return job
+
+
+def login_provider_for(action: str, provider_id: int) -> OidcProvider:
+    provider = db.get_or_404(OidcProvider, provider_id)
+    _allow(action, provider)
+    return provider
 
 
 def member_for(action: str, member_id: int) -> User:

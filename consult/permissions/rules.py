@@ -41,6 +41,11 @@ def can_manage_bodies(user: User, body: Body | None = None) -> bool:
     return _is_active_user(user) and user.role == Role.ADMIN
 
 
+def can_manage_login_providers(user: User, provider=None) -> bool:
+    """Admins set up the organisation logins (OpenID Connect providers)."""
+    return _is_active_user(user) and user.role == Role.ADMIN
+
+
 def can_change_member(user: User, member: User) -> bool:
     """Admins manage members, but never lock themselves out."""
     return can_manage_members(user) and user.id != member.id
@@ -242,6 +247,7 @@ PERMISSIONS = {
     "anonymise_member": can_anonymise_member,
     "reactivate_member": can_reactivate_member,
     "download_own_data": can_download_own_data,
+    "manage_login_providers": can_manage_login_providers,
     "manage_meetings": can_manage_meetings,
     "create_meetings": can_create_meetings,
     "view_meeting": can_view_meeting,

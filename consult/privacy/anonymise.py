@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, union, update
 
-from consult.accounts.models import LoginAttempt, LoginLink, LoginSession, MemberEvent, User
+from consult.accounts.models import LoginLink, LoginSession, MemberEvent, User
 from consult.comments.models import Comment, NoInput
 from consult.database import utcnow
 from consult.extensions import db
@@ -158,7 +158,7 @@ def scrub_name(old_name: str, new_name: str, old_email: str, new_email: str) -> 
 
 
 def forget_account(user: User, old_email: str) -> None:
-    """What only served the member: sessions, links, login attempts, preferences,
+    """What only served the member: sessions, links, preferences,
     opt-outs, digest entries, reply addresses, visits, unsaved statement drafts; and
     their place as a delegate."""
     for model, column in ((LoginSession, LoginSession.user_id), (LoginLink, LoginLink.user_id),
@@ -168,22 +168,12 @@ def forget_account(user: User, old_email: str) -> None:
                           (StatementDraft, StatementDraft.user_id)):
         db.session.execute(delete(model).where(column == user.id)
                            .execution_options(synchronize_session=False))
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == old_email))
     db.session.execute(delete(body_delegate).where(body_delegate.c.user_id == user.id))
 
 
 def retention_cutoff(now: datetime) -> datetime | None:
     days = current_app.config["RETENTION_DAYS_AFTER_DEACTIVATION"]
     return None if days is None else now - timedelta(days=int(days))
-
-
-def forget_old_login_attempts(now: datetime) -> int:
-    """Login attempts (address, IP) only serve the rate limits of the last minutes: after
-    LOGIN_ATTEMPT_RETENTION_DAYS they go."""
-    cutoff = now - timedelta(days=current_app.config["LOGIN_ATTEMPT_RETENTION_DAYS"])
-    removed = db.session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < cutoff))
-    db.session.commit()
-    return removed.rowcount
 
 
 def anonymise_expired(now: datetime | None = None) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from consult.accounts.models import LoginAttempt, LoginLink, LoginSession, MemberEvent, User
+from consult.accounts.models import LoginLink, LoginSession, MemberEvent, User
 from consult.comments.models import Comment, CommentEvent, NoInput
 from consult.database import utcnow
 from consult.exports.models import ExportJob
@@ -40,7 +40,6 @@ SECTIONS = (
     ("mailvoorkeuren", "Mailvoorkeuren en afmeldingen"),
     ("sessies", "Sessies (ingelogde apparaten)"),
     ("inloglinks", "Aangevraagde inloglinks"),
-    ("inlogpogingen", "Inlogpogingen"),
     ("verstuurde_mail", "Mail aan u"),
     ("verzamelberichten", "Herinneringen voor uw dagoverzicht"),
     ("antwoorden_per_mail", "Uw antwoorden per mail"),
@@ -175,14 +174,6 @@ def login_links(user: User) -> list[dict]:
              "gebruikt": when(row.used_at)} for row in db.session.scalars(query)]
 
 
-def login_attempts(user: User) -> list[dict]:
-    query = (select(LoginAttempt).where(LoginAttempt.email == user.email)
-             .order_by(LoginAttempt.created_at))
-    kinds = {"link": "inloglink aangevraagd", "password_failure": "verkeerd wachtwoord"}
-    return [{"soort": kinds.get(row.kind, row.kind), "IP-adres": row.ip,
-             "moment": when(row.created_at)} for row in db.session.scalars(query)]
-
-
 def outbox(user: User) -> list[dict]:
     query = (select(OutboxMessage).where(or_(OutboxMessage.user_id == user.id,
                                              OutboxMessage.recipient == user.email))
@@ -278,7 +269,7 @@ COLLECTORS = {
     "profiel": profile, "rollen": roles, "inbreng": comments,
     "inbreng_geschiedenis": comment_events, "geen_inbreng": no_inputs,
     "concept_ter_inzage": review_answers, "mailvoorkeuren": mail_preferences,
-    "sessies": sessions, "inloglinks": login_links, "inlogpogingen": login_attempts,
+    "sessies": sessions, "inloglinks": login_links,
     "verstuurde_mail": outbox, "verzamelberichten": digest_entries,
     "antwoorden_per_mail": inbound, "antwoordadressen": reply_tokens, "bezoeken": visits,
     "als_gedelegeerde": delegate_work, "logboek": audit,

@@ -54,7 +54,6 @@ def statement():
     return render_page("privacy/statement.html",
                        retention_days=current_app.config["RETENTION_DAYS_AFTER_DEACTIVATION"],
                        link_minutes=current_app.config["LOGIN_LINK_MINUTES"],
-                       attempt_days=current_app.config["LOGIN_ATTEMPT_RETENTION_DAYS"],
                        contact=current_app.config["CONTACT_EMAIL"])
 
 
