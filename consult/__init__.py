@@ -78,6 +78,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from consult import (
         accounts,
+        api,
         cli,
         comments,
         exports,
@@ -88,6 +89,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         statements,
     )
 
-    for part in (health, accounts, mail, meetings, comments, reminders, statements, exports, cli):
+    for part in (health, accounts, mail, meetings, comments, reminders, statements, exports, api, cli):
         part.init_app(app)
     return app
