@@ -1,4 +1,7 @@
+"""The form that makes an API token on the account page."""
+
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from consult.accounts.forms import DutchForm
@@ -13,9 +16,9 @@ class ApiTokenForm(DutchForm):
     body = SelectField("Overleg", coerce=int, validate_choice=True,
                        description="Een token leest de gegevens van één overleg.")
     days = SelectField("Geldig", coerce=int, default=90,
-                       choices=[(days, f"{days} dagen") for days in EXPIRY_CHOICES])
+                       choices=[SelectChoice(days, f"{days} dagen") for days in EXPIRY_CHOICES])
 
     def __init__(self, bodies, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.body.choices = [(body.id, body.name) for body in bodies]
+        self.body.choices = [SelectChoice(body.id, body.name) for body in bodies]
         self.body.validators = [DataRequired("Kies een overleg.")]
