@@ -263,3 +263,37 @@ def test_the_feed_is_atom_with_only_what_is_published(client, api_world):
     raw = response.get_data(as_text=True)
     for hidden in ("Concept twee", "vóór de terugkoppeling", "nog niet gepubliceerd", "andere overleg"):
         assert hidden not in raw
+
+
+def test_the_rate_limit_holds_for_concurrent_requests(app, api_world):
+    """Ten requests at once through a threaded server, five allowed: exactly five pass
+    (the conditional UPDATE; on SQLite the writes_on_get views begin IMMEDIATE)."""
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    app.config["API_RATE_LIMIT"] = 5
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def status(_):
+        request = urllib.request.Request(f"http://127.0.0.1:{server.port}/api/v1/overleggen",
+                                         headers=bearer(api_world["token"]))
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        with ThreadPoolExecutor(10) as pool:
+            statuses = sorted(pool.map(status, range(10)))
+    finally:
+        server.shutdown()
+    assert statuses == [200] * 5 + [429] * 5
+
+
+def test_the_api_root_is_a_problem_too(client, api_world):
+    for path in ("/api/v1", "/api/v1/"):
+        response = client.get(path, headers=bearer(api_world["token"]))
+        assert (response.status_code, response.mimetype) == (404, "application/problem+json")

@@ -196,6 +196,7 @@ CASES = [
     ("api.attachment_file", "GET", "/api/v1/bijlagen/{attachment}/bestand", API),
     ("api.attachment_file", "GET", "/api/v1/bijlagen/{placeholder}/bestand",
      statuses(401, member=403, delegate=404)),
+    ("api.unknown", "GET", "/api/v1", statuses(401, member=403, other_delegate=404)),
     ("api.unknown", "GET", "/api/v1/onbekend", statuses(401, member=403, other_delegate=404)),
     ("api.unknown", "POST", "/api/v1/overleggen", statuses(401, member=403, other_delegate=405)),
 ]
@@ -245,7 +246,7 @@ def test_route_access(app, endpoint, method, path, expected):
         client = app.test_client()
         if role != "anonymous":
             AuthActions(app, client, users).login(role)
-        headers = api_headers(app, role, users, world) if path.startswith("/api/v1/") else {}
+        headers = api_headers(app, role, users, world) if path.startswith("/api/v1") else {}
         response = client.open(path.format(**world), method=method, headers=headers)
         if expected[role] == LOGIN:
             ok = response.status_code == 302 and response.headers["Location"].startswith(

@@ -17,6 +17,8 @@ ERRORS = {400: ("BadRequest", "Ongeldige parameters"),
           404: ("NotFound", "Niet gevonden, of met dit token niet te zien"),
           429: ("TooManyRequests", "Te veel verzoeken met dit token"),
           503: ("ServiceUnavailable", "Tijdelijk niet beschikbaar")}
+OWNERS = {"overleggen": "het overleg", "vergaderingen": "de vergadering",
+          "agendapunten": "het agendapunt", "bijlagen": "de bijlage"}
 VERSION_HEADER = {"$ref": "#/components/headers/API-Version"}
 DESCRIPTION = """\
 Alleen-lezen API van Consult: de overleggen, vergaderingen, agendapunten, bijlagen,
@@ -51,7 +53,8 @@ def openapi_path(rule: str) -> tuple[str, list[str]]:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.removeprefix(PREFIX)), names
 
 
-def _operation(endpoint: str, mark: dict, names: list[str]) -> dict:
+def _operation(endpoint: str, mark: dict, names: list[str], path: str) -> dict:
+    description = f"Het id van {OWNERS.get(path.split('/')[1], 'het object')}"
     success = {"description": "OK", "headers": {"API-Version": VERSION_HEADER}}
     if mark["binary"]:
         success["content"] = {"application/octet-stream": {
@@ -61,7 +64,7 @@ def _operation(endpoint: str, mark: dict, names: list[str]) -> dict:
     codes = [404, 503] if mark["public"] else [401, 403, 404, 429, 503]
     if names or mark["query"]:
         codes.insert(0, 400)
-    parameters = [{"in": "path", "name": name, "required": True, "description": "Het id",
+    parameters = [{"in": "path", "name": name, "required": True, "description": description,
                    "schema": {"type": "integer", "minimum": 1}} for name in names]
     if mark["query"]:
         parameters.append({"in": "query", "schema": mark["query"]})
@@ -113,7 +116,7 @@ def build_spec() -> dict:
         if mark is None or not rule.endpoint.startswith("api."):
             continue
         path, names = openapi_path(rule.rule)
-        spec.path(path=path, operations={"get": _operation(rule.endpoint, mark, names)})
+        spec.path(path=path, operations={"get": _operation(rule.endpoint, mark, names, path)})
     return spec.to_dict()
 
 

@@ -206,7 +206,11 @@ def attachment_file(id: int):  # noqa: A002
                      download_name=attachment.filename or f"bijlage{path.suffix}", max_age=0)
 
 
-@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+ANY = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@bp.route("", defaults={"rest": ""}, methods=ANY, strict_slashes=False)  # and "/", no redirect
+@bp.route("/<path:rest>", methods=ANY)
 def unknown(rest: str):
     """A path the API does not have, or a method other than GET: a problem, not a page."""
     abort(404 if request.method == "GET" else 405)
