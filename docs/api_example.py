@@ -30,19 +30,22 @@ def every(url: str, name: str, token: str):
 
 def main(base_url: str, token: str, since: str | None = None) -> None:
     api = base_url.rstrip("/") + "/api/v1"
+    labels = {}  # agenda item id -> "3A. Jaarplan GGU 2027"
     for body in every(f"{api}/overleggen", "overleggen", token):
         print(f"# {body['naam']}")
         meetings = body["_links"]["vergaderingen"]["href"] + (f"?vanaf={since}" if since else "")
         for meeting in every(meetings, "vergaderingen", token):
             print(f"## Vergadering {meeting['begint'][:10]} ({meeting['status']})")
             for item in every(meeting["_links"]["agendapunten"]["href"], "agendapunten", token):
-                print(f"- {item['nummer']}. {item['titel']}")
+                labels[item["id"]] = f"{item['nummer']}. {item['titel']}"
+                print(f"- {labels[item['id']]}")
         for statement in every(body["_links"]["standpunten"]["href"], "standpunten", token):
             if statement["status"] == "definitief":
-                print(f"{body['standpuntLabel']} (agendapunt {statement['agendapuntId']}): "
-                      f"{statement['tekst']}")
+                item = labels.get(statement["agendapuntId"], statement["agendapuntId"])
+                print(f"{body['standpuntLabel']} bij {item}: {statement['tekst']}")
         for outcome in every(body["_links"]["uitkomsten"]["href"], "uitkomsten", token):
-            print(f"{body['uitkomstLabel']} (agendapunt {outcome['agendapuntId']}): {outcome['tekst']}")
+            item = labels.get(outcome["agendapuntId"], outcome["agendapuntId"])
+            print(f"{body['uitkomstLabel']} bij {item}: {outcome['tekst']}")
 
 
 if __name__ == "__main__":

@@ -44,9 +44,9 @@ def test_the_example_script_lists_meetings_items_statements_and_outcomes(app, ap
     assert "# Taskforce Samen Organiseren" in out
     assert out.count("## Vergadering") == 4  # held, recent, upcoming and the draft (a delegate)
     assert "- 1. Agendapunt 1" in out
-    assert "Inbreng VIAG/IMG+CIO (agendapunt" in out and "Standpunt één" in out
+    assert "Inbreng VIAG/IMG+CIO bij 1. Agendapunt 1: Standpunt één" in out
     assert "Concept twee" not in out  # the script prints the final statements only
-    assert "Bespreking TF (agendapunt" in out and "Uitkomst één" in out
+    assert "Bespreking TF bij 1. Agendapunt 1: Uitkomst één" in out
     assert "andere overleg" not in out
 
 
