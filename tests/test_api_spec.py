@@ -87,10 +87,13 @@ def test_the_ruleset_catches_breaches_of_the_design_rules(spec, tmp_path):
     broken["servers"] = [{"url": "http://consult.example.org/api"}]
     del broken["info"]["contact"]["email"]
     broken["info"]["version"] = "1"
+    broken["components"]["schemas"]["Vergadering"]["properties"]["startDatum"] = {
+        "type": "string", "format": "date-time"}
     codes = {r["code"] for r in lint(broken, tmp_path) if r["severity"] == 0}
     assert {"adr-no-trailing-slash", "adr-naming-collections", "adr-path-segments-kebab-case",
             "adr-http-methods", "adr-version-header", "adr-problem-details", "adr-uri-version",
-            "adr-transport-security", "adr-doc-openapi-contact", "adr-semver"} <= codes
+            "adr-transport-security", "adr-doc-openapi-contact", "adr-semver",
+            "adr-date-fields-are-dates"} <= codes
 
 
 def test_the_document_is_valid_openapi_3(spec):
