@@ -26,7 +26,10 @@ def add_statement(item, author, text: str, final: bool):
 def add_outcome(item, author, text: str):
     from consult.statements.models import Outcome
 
-    db.session.add(Outcome(item=item, text=text, recorded_by_id=author.id))
+    outcome = Outcome(item=item, text=text, recorded_by_id=author.id)
+    db.session.add(outcome)
+    db.session.flush()
+    return outcome
 
 
 def build(app, users) -> dict:
@@ -48,9 +51,9 @@ def build(app, users) -> dict:
         draft = make_meeting(body, published=False, starts_in_days=40, deadline_in_days=35)
         foreign = make_meeting(other, starts_in_days=-30, deadline_in_days=-34)
         foreign.outcomes_published_at = utcnow() - timedelta(days=20)
-        add_statement(held.items[0], delegate, "Standpunt één: graag samen optrekken.", True)
+        statement = add_statement(held.items[0], delegate, "Standpunt één: graag samen optrekken.", True)
         add_statement(held.items[1], delegate, "Concept twee, nog niet af.", False)
-        add_outcome(held.items[0], delegate, "Uitkomst één: de Taskforce neemt het over.")
+        outcome = add_outcome(held.items[0], delegate, "Uitkomst één: de Taskforce neemt het over.")
         add_statement(recent.items[0], delegate, "Definitief, vóór de terugkoppeling.", True)
         add_outcome(recent.items[0], delegate, "Uitkomst nog niet gepubliceerd.")
         add_statement(foreign.items[0], other_delegate, "Standpunt van het andere overleg.", True)
@@ -69,6 +72,7 @@ def build(app, users) -> dict:
         return {"body": body.id, "other": other.id, "held": held.id, "recent": recent.id,
                 "upcoming": upcoming.id, "draft": draft.id, "foreign": foreign.id,
                 "item": upcoming.items[0].id, "draft_item": draft.items[0].id,
+                "statement": statement.id, "outcome": outcome.id,
                 "attachment": public.id, "confidential": confidential.id,
                 "token": delegate_token, "admin_token": admin_token, "other_token": other_token,
                 "other_delegate": other_delegate.id}

@@ -297,3 +297,17 @@ def test_the_api_root_is_a_problem_too(client, api_world):
     for path in ("/api/v1", "/api/v1/"):
         response = client.get(path, headers=bearer(api_world["token"]))
         assert (response.status_code, response.mimetype) == (404, "application/problem+json")
+
+
+def test_a_statement_and_an_outcome_by_their_own_link(client, api_world):
+    headers = bearer(api_world["token"])
+    page = client.get(f"/api/v1/overleggen/{api_world['body']}/standpunten?vergadering={api_world['held']}",
+                      headers=headers).json
+    final = next(s for s in page["_embedded"]["standpunten"] if s["status"] == "definitief")
+    one = client.get(final["_links"]["self"]["href"], headers=headers)
+    assert one.status_code == 200 and one.json == final
+    outcome = client.get(f"/api/v1/uitkomsten/{api_world['outcome']}", headers=headers).json
+    assert outcome["tekst"].startswith("Uitkomst één") and outcome["gepubliceerd"] is True
+    other = client.get(f"/api/v1/standpunten/{api_world['statement']}",
+                       headers=bearer(api_world["other_token"]))
+    assert other.status_code == 403

@@ -104,7 +104,8 @@ def test_the_document_is_valid_openapi_3(spec):
 
 def path_ids(api_world) -> dict:
     return {"overleggen": api_world["body"], "vergaderingen": api_world["held"],
-            "agendapunten": api_world["item"], "bijlagen": api_world["attachment"]}
+            "agendapunten": api_world["item"], "bijlagen": api_world["attachment"],
+            "standpunten": api_world["statement"], "uitkomsten": api_world["outcome"]}
 
 
 def operations(spec):

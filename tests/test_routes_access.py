@@ -196,6 +196,8 @@ CASES = [
     ("api.attachment_file", "GET", "/api/v1/bijlagen/{attachment}/bestand", API),
     ("api.attachment_file", "GET", "/api/v1/bijlagen/{placeholder}/bestand",
      statuses(401, member=403, delegate=404)),
+    ("api.statement", "GET", "/api/v1/standpunten/999999", statuses(401, member=403, other_delegate=404)),
+    ("api.outcome", "GET", "/api/v1/uitkomsten/999999", statuses(401, member=403, other_delegate=404)),
     ("api.unknown", "GET", "/api/v1", statuses(401, member=403, other_delegate=404)),
     ("api.unknown", "GET", "/api/v1/onbekend", statuses(401, member=403, other_delegate=404)),
     ("api.unknown", "POST", "/api/v1/overleggen", statuses(401, member=403, other_delegate=405)),

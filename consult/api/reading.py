@@ -77,8 +77,7 @@ def attachment_json(attachment: Attachment) -> dict:
 def statement_json(statement: Statement) -> dict:
     data = STANDPUNT.dump(statement)
     data["status"] = statement.status.value
-    data["_links"] = {"self": link("api.body_statements", id=statement.item.meeting.body_id,
-                                   vergadering=statement.item.meeting_id),
+    data["_links"] = {"self": link("api.statement", id=statement.id),
                       "agendapunt": link("api.item", id=statement.item_id)}
     return data
 
@@ -86,8 +85,7 @@ def statement_json(statement: Statement) -> dict:
 def outcome_json(outcome: Outcome) -> dict:
     data = UITKOMST.dump(outcome)
     data["gepubliceerd"] = outcome.item.meeting.outcomes_published_at is not None
-    data["_links"] = {"self": link("api.body_outcomes", id=outcome.item.meeting.body_id,
-                                   vergadering=outcome.item.meeting_id),
+    data["_links"] = {"self": link("api.outcome", id=outcome.id),
                       "agendapunt": link("api.item", id=outcome.item_id)}
     return data
 

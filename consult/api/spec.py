@@ -18,7 +18,8 @@ ERRORS = {400: ("BadRequest", "Ongeldige parameters"),
           429: ("TooManyRequests", "Te veel verzoeken met dit token"),
           503: ("ServiceUnavailable", "Tijdelijk niet beschikbaar")}
 OWNERS = {"overleggen": "het overleg", "vergaderingen": "de vergadering",
-          "agendapunten": "het agendapunt", "bijlagen": "de bijlage"}
+          "agendapunten": "het agendapunt", "bijlagen": "de bijlage", "standpunten": "het standpunt",
+          "uitkomsten": "de uitkomst"}
 VERSION_HEADER = {"$ref": "#/components/headers/API-Version"}
 DESCRIPTION = """\
 Alleen-lezen API van Consult: de overleggen, vergaderingen, agendapunten, bijlagen,

@@ -20,10 +20,13 @@ from consult.meetings.models import Body
 from consult.permissions import (
     attachment_for,
     can_use_api_token,
+    can_view_outcome,
+    can_view_statement,
     item_for,
     meeting_for,
     token_covers,
 )
+from consult.statements.models import Outcome, Statement
 from consult.transactions import keep_changes
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -207,6 +210,30 @@ def attachment_file(id: int):  # noqa: A002
 
 
 ANY = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@bp.get("/standpunten/<int:id>")
+@writes_on_get
+@operation(summary="Eén standpunt", tag="standpunten", response=schemas.Standpunt)
+def statement(id: int):  # noqa: A002
+    statement = db.session.get(Statement, id)
+    if statement is None or statement.current_revision_id is None:  # no text: not there yet
+        abort(404)
+    if not can_view_statement(g._login_user, statement):
+        abort(403)
+    in_scope(statement.item.meeting.body)
+    return reading.statement_json(statement)
+
+
+@bp.get("/uitkomsten/<int:id>")
+@writes_on_get
+@operation(summary="Eén uitkomst", tag="uitkomsten", response=schemas.Uitkomst)
+def outcome(id: int):  # noqa: A002
+    outcome = db.get_or_404(Outcome, id)
+    if not can_view_outcome(g._login_user, outcome):
+        abort(403)
+    in_scope(outcome.item.meeting.body)
+    return reading.outcome_json(outcome)
 
 
 @bp.route("", defaults={"rest": ""}, methods=ANY, strict_slashes=False)  # and "/", no redirect
