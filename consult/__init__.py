@@ -91,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from consult import (
         accounts,
+        api,
         cli,
         comments,
         exports,
@@ -103,6 +104,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     for part in (health, accounts, mail, meetings, comments, reminders, statements, exports,
-                 privacy, cli):
+                 privacy, api, cli):
         part.init_app(app)
     return app

@@ -159,3 +159,10 @@ RETENTION_DAYS_AFTER_DEACTIVATION = 730
 # Where members send questions about their data and about accessibility (privacy and
 # toegankelijkheid pages); None: the pages name the administrators of Consult instead.
 CONTACT_EMAIL = None
+# The read API (/api/v1): personal tokens, their longest life and the rate limit per token.
+API_VERSION = "1.0.0"  # the full version, in the API-Version header and the OpenAPI document
+API_TOKEN_MAX_DAYS = 365
+API_RATE_LIMIT = 120  # requests per token per API_RATE_WINDOW_SECONDS
+API_RATE_WINDOW_SECONDS = 60
+API_CONTACT_NAME = "Beheer Consult"
+API_CONTACT_EMAIL = "beheer@consult.example.org"

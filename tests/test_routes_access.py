@@ -32,6 +32,11 @@ MANAGERS = statuses(member=403, delegate=200)  # the body's delegate and admins
 MANAGERS_ONLY_403 = statuses(member=403)
 
 
+# The API answers the token, never the session: anonymous (no token) 401; a member's or
+# chair's token (made while she was a delegate) 403; another body's token 403.
+API = statuses(401, member=403, delegate=200)
+
+
 def managers(ok):
     return statuses(member=403, delegate=ok)
 
@@ -183,7 +188,60 @@ CASES = [
     ("exports.download", "GET", "/exports/{export_job}/bestand", managers(404)),
     ("exports.send_to_secretariat", "POST", "/vergaderingen/{meeting}/naar-secretariaat",
      managers(422)),  # the world's body has no secretariat address
+    ("api_tokens.index", "GET", "/account/api-tokens", statuses(member=403, other_delegate=200)),
+    ("api_tokens.index", "POST", "/account/api-tokens", statuses(member=403, other_delegate=422)),
+    ("api_tokens.revoke", "POST", "/account/api-tokens/999999/intrekken", statuses(member=404)),
+    ("api_feed.body_feed", "GET", "/overleggen/{body}/feed.atom", PUBLIC),
+    ("api_feed.body_feed", "GET", "/overleggen/999999/feed.atom", everyone(404)),
+    ("api.openapi", "GET", "/api/v1/openapi.json", everyone(200)),
+    ("api.bodies", "GET", "/api/v1/overleggen", statuses(401, member=403, other_delegate=200)),
+    ("api.body", "GET", "/api/v1/overleggen/{body}", API),
+    ("api.body", "GET", "/api/v1/overleggen/999999", statuses(401, member=403, other_delegate=404)),
+    ("api.body_meetings", "GET", "/api/v1/overleggen/{body}/vergaderingen", API),
+    ("api.body_statements", "GET", "/api/v1/overleggen/{body}/standpunten", API),
+    ("api.body_outcomes", "GET", "/api/v1/overleggen/{body}/uitkomsten", API),
+    ("api.meeting", "GET", "/api/v1/vergaderingen/{meeting}", API),
+    ("api.meeting", "GET", "/api/v1/vergaderingen/{draft}", API),
+    ("api.meeting", "GET", "/api/v1/vergaderingen/{foreign}",  # a draft of the other body
+     statuses(401, member=403, other_delegate=200, delegate=403)),
+    ("api.meeting_items", "GET", "/api/v1/vergaderingen/{meeting}/agendapunten", API),
+    ("api.item", "GET", "/api/v1/agendapunten/{item}", API),
+    ("api.item", "GET", "/api/v1/agendapunten/{draft_item}", API),
+    ("api.item_attachments", "GET", "/api/v1/agendapunten/{item}/bijlagen", API),
+    ("api.attachment", "GET", "/api/v1/bijlagen/{attachment}", API),
+    ("api.attachment", "GET", "/api/v1/bijlagen/{confidential}", API),
+    ("api.attachment_file", "GET", "/api/v1/bijlagen/{attachment}/bestand", API),
+    ("api.attachment_file", "GET", "/api/v1/bijlagen/{placeholder}/bestand",
+     statuses(401, member=403, delegate=404)),
+    ("api.statement", "GET", "/api/v1/standpunten/999999", statuses(401, member=403, other_delegate=404)),
+    ("api.outcome", "GET", "/api/v1/uitkomsten/999999", statuses(401, member=403, other_delegate=404)),
+    ("api.unknown", "GET", "/api/v1", statuses(401, member=403, other_delegate=404)),
+    ("api.unknown", "GET", "/api/v1/onbekend", statuses(401, member=403, other_delegate=404)),
+    ("api.unknown", "POST", "/api/v1/overleggen", statuses(401, member=403, other_delegate=405)),
 ]
+
+
+def api_headers(app, role: str, users: dict, world: dict) -> dict:
+    """A token for the role's user on the world's body (the other delegate's: on her own
+    body), made directly: a member's stands for one made while she was a delegate."""
+    if role == "anonymous":
+        return {}
+    from datetime import timedelta
+
+    from consult.accounts.models import hash_token
+    from consult.api.models import ApiToken
+    from consult.database import utcnow
+    from consult.extensions import db
+
+    raw = f"cst_route-matrix-{role}-{len(users)}-{world['meeting']}"
+    with app.app_context():
+        if db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(raw))) is None:
+            db.session.add(ApiToken(
+                user_id=users[role], body_id=world["other" if role == "other_delegate" else "body"],
+                name=role, token_hash=hash_token(raw), prefix=raw[:10],
+                expires_at=utcnow() + timedelta(days=1)))
+            db.session.commit()
+    return {"Authorization": f"Bearer {raw}"}
 
 
 def test_every_route_is_listed(app):
@@ -207,7 +265,8 @@ def test_route_access(app, endpoint, method, path, expected):
         client = app.test_client()
         if role != "anonymous":
             AuthActions(app, client, users).login(role)
-        response = client.open(path.format(**world), method=method)
+        headers = api_headers(app, role, users, world) if path.startswith("/api/v1") else {}
+        response = client.open(path.format(**world), method=method, headers=headers)
         if expected[role] == LOGIN:
             ok = response.status_code == 302 and response.headers["Location"].startswith(
                 "/inloggen?next=")

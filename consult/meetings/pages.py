@@ -22,6 +22,8 @@ from consult.meetings.status import MeetingStatus, meeting_status
 from consult.permissions import (
     can_comment,
     can_manage_meetings,
+    can_view_outcome,
+    can_view_statement,
     is_asked_for_input,
     is_asked_for_meeting,
 )
@@ -79,16 +81,15 @@ def item_context(item: AgendaItem, form=None, error=None, late=False, saved=Fals
 def consolidation_context(item) -> dict:
     """The statement (once final) and the outcome (once published) of an item; the
     delegates see them while they work."""
-    manage = can_manage_meetings(current_user, item.meeting.body)
     statement = db.session.scalar(select(Statement).where(Statement.item_id == item.id)
                                   .options(selectinload(Statement.current_revision)))
     final = statement is not None and statement.status == StatementStatus.FINAL
     outcome = db.session.scalar(select(Outcome).where(Outcome.item_id == item.id))
-    published = item.meeting.outcomes_published_at is not None
     return {
-        "statement": statement if statement and statement.text and (final or manage) else None,
+        "statement": statement if statement and statement.text
+        and can_view_statement(current_user, statement) else None,
         "statement_final": final,
-        "outcome": outcome if outcome and (published or manage) else None,
+        "outcome": outcome if outcome and can_view_outcome(current_user, outcome) else None,
     }
 
 

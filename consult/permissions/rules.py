@@ -23,6 +23,7 @@ from consult.meetings.models import (
     Meeting,
 )
 from consult.meetings.status import MeetingStatus, meeting_status
+from consult.statements.models import StatementStatus
 
 # --- roles ------------------------------------------------------------------------
 
@@ -225,6 +226,62 @@ def can_nudge(user: User, meeting: Meeting, member: User) -> bool:
             and member.region_id == user.chairs_region_id)
 
 
+# --- statements and outcomes: the item page, the archive and the API -------------------
+
+
+def can_view_statement(user: User, statement) -> bool:
+    """A statement: once final, everyone who sees its meeting; before, the body's delegates
+    (and admins) while they work on it."""
+    meeting = statement.item.meeting
+    return can_view_meeting(user, meeting) and (
+        statement.status == StatementStatus.FINAL or can_manage_meetings(user, meeting.body))
+
+
+def can_view_outcome(user: User, outcome) -> bool:
+    """An outcome (Bespreking): once the meeting's outcomes are published, everyone who
+    sees the meeting; before, the body's delegates."""
+    meeting = outcome.item.meeting
+    return can_view_meeting(user, meeting) and (
+        meeting.outcomes_published_at is not None or can_manage_meetings(user, meeting.body))
+
+
+def is_in_public_feed(meeting: Meeting) -> bool:
+    """The body's public Atom feed (for the associations' websites, no login): a meeting
+    once its outcomes are published (afgerond), not cancelled; of it only the final
+    statements and the outcomes. Before then a statement is the position the delegate
+    takes into the meeting, not yet for the outside world."""
+    return (meeting.published_at is not None and meeting.cancelled_at is None
+            and meeting.outcomes_published_at is not None)
+
+
+# --- the read API: personal tokens ---------------------------------------------------
+
+
+def can_manage_api_tokens(user: User) -> bool:
+    """The API-tokens panel on the account page: delegates and admins."""
+    return can_create_meetings(user)
+
+
+def can_create_api_token(user: User, body: Body) -> bool:
+    """A token reads one body: its delegates, and admins."""
+    return can_manage_meetings(user, body)
+
+
+def can_use_api_token(user: User, token) -> bool:
+    """A token works while its owner may still make one for its body: a delegate taken
+    off the body, made a member again or deactivated loses her tokens' access."""
+    return token.user_id == user.id and can_create_api_token(user, token.body)
+
+
+def can_revoke_api_token(user: User, token) -> bool:
+    return _is_active_user(user) and token.user_id == user.id
+
+
+def token_covers(token, body: Body) -> bool:
+    """A token is for one body: what belongs to another is not reachable with it."""
+    return token.body_id == body.id
+
+
 # --- replies by mail: the delegate's inbox of held replies -----------------------------
 
 
@@ -273,6 +330,12 @@ PERMISSIONS = {
     "nudge": can_nudge,
     "see_inbox": can_see_inbox,
     "handle_reply": can_handle_reply,
+    "view_statement": can_view_statement,
+    "view_outcome": can_view_outcome,
+    "manage_api_tokens": can_manage_api_tokens,
+    "create_api_token": can_create_api_token,
+    "use_api_token": can_use_api_token,
+    "revoke_api_token": can_revoke_api_token,
 }
 
 

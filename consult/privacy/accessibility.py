@@ -14,6 +14,10 @@ STANDARD = "WCAG 2.1, niveau A en AA"
 NOT_PAGES = frozenset({
     "static", "health.healthz", "calendar.meeting_ics", "calendar.feed",
     "attachments.download", "exports.download", "privacy.my_data_json",
+    # Redirects to and from the organisation's login (an error there is a plain message).
+    "organisation_login.start", "organisation_login.callback",
+    # The API and the Atom feed answer JSON and XML (tests/test_api*.py).
+    "api_feed.body_feed",
 })
 
 # endpoint: the page's name in the statement. Grouped as the statement shows them.
@@ -34,6 +38,7 @@ CHECKED_PAGES = {
     "meetings.item": "Agendapunt met inbreng",
     "comments.edit": "Inbreng wijzigen",
     "accounts.account": "Mijn account",
+    "api_tokens.index": "API-tokens (gedelegeerden en beheerders)",
     "privacy.my_data": "Mijn gegevens",
     "reminders.index": "Mijn herinneringen",
     # Gedelegeerden en regiovoorzitters
@@ -67,4 +72,7 @@ CHECKED_PAGES = {
     "bodies.new": "Nieuw overleg",
     "bodies.edit": "Overleg wijzigen",
     "mail.failed": "Mislukte berichten",
+    "login_providers.index": "Organisatie-accounts",
+    "login_providers.new": "Nieuw organisatie-account",
+    "login_providers.edit": "Organisatie-account wijzigen",
 }

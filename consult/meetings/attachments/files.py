@@ -14,7 +14,7 @@ import zipfile
 import zlib
 from pathlib import PurePosixPath
 
-from flask import current_app
+from flask import current_app, send_file
 from sqlalchemy import event
 
 from consult import storage
@@ -87,6 +87,29 @@ def read_file(attachment: Attachment) -> bytes | None:
 
 
 # --- type detection ---------------------------------------------------------------
+
+def file_response(attachment: Attachment, mimetype: str | None = None):
+    """The download of an uploaded attachment (the page's and the API's), or None when its
+    file is missing from the store."""
+    data = read_file(attachment)
+    if data is None:
+        current_app.logger.error("attachment %s: file %s is missing", attachment.id,
+                                 attachment.stored_name)
+        return None
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=mimetype or attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename or f"bijlage.{attachment.stored_name.rsplit('.')[-1]}",
+        last_modified=attachment.uploaded_at,
+        etag=attachment.sha256 or False,
+        conditional=True,
+        max_age=0,
+    )
+    response.cache_control.private = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
 
 def detect_type(head: bytes, path) -> tuple[str, str]:
     """(content type, extension) read from the content: the first bytes, and for zip

@@ -1,8 +1,7 @@
 """Attachments (bijlagen): download, upload, attach a file to a placeholder, delete."""
 
-import io
 
-from flask import Blueprint, abort, current_app, flash, redirect, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from consult.meetings.attachments import files
@@ -37,23 +36,9 @@ def download(attachment_id: int):
     attachment = attachment_for("view_attachment", attachment_id)
     if not attachment.uploaded:  # a placeholder: no file yet
         abort(404)
-    data = files.read_file(attachment)
-    if data is None:
-        current_app.logger.error("attachment %s: file %s is missing", attachment.id,
-                                 attachment.stored_name)
+    response = files.file_response(attachment)
+    if response is None:
         abort(404)
-    response = send_file(
-        io.BytesIO(data),
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename or f"bijlage.{attachment.stored_name.rsplit('.')[-1]}",
-        last_modified=attachment.uploaded_at,
-        etag=attachment.sha256 or False,
-        conditional=True,
-        max_age=0,
-    )
-    response.cache_control.private = True
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
