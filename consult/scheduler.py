@@ -8,11 +8,14 @@ import logging
 from datetime import datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from flask import Flask, current_app
 
+from consult import ticks
 from consult.comments.mail_replies import process_replies
 from consult.database import utcnow
+from consult.exports.jobs import run_export_jobs
 from consult.extensions import db
+from consult.heartbeat import Heartbeat
 from consult.mail.delivery import deliver_pending
 from consult.mail.receiver import poll_imap
 from consult.reminders.digests import send_digests
@@ -25,16 +28,34 @@ TICK_JOB_ID = "consult-tick"
 def run_tick(now: datetime | None = None) -> dict[str, int]:
     """One tick, in an app context, as of `now`: turn due reminders into outbox messages
     (or skip or cancel them), send the daily digests once their hour has come, take in
-    replies by mail, then deliver every due outbox message.
+    replies by mail, make the queued exports, then deliver every due outbox message.
+    The tick is recorded (consult.ticks), beating while it runs, with its counts or error.
 
     Returns the messages sent and failed, plus the other counts that are not zero
-    (reminders, skipped, cancelled, digests, retried, released, held: sent with no answer).
+    (reminders, skipped, cancelled, digests, exports, retried, released, held: sent with
+    no answer).
     """
+    tick_id = ticks.start_tick()
+    app = current_app._get_current_object()
+    try:
+        with Heartbeat(app, lambda: ticks.beat(tick_id), app.config["SCHEDULER_INTERVAL_SECONDS"],
+                       name="tick"):
+            result = tick_steps(now)
+    except Exception as error:
+        db.session.rollback()
+        ticks.finish_tick(tick_id, {}, error=f"{type(error).__name__}: {error}")
+        raise
+    ticks.finish_tick(tick_id, result)
+    return result
+
+
+def tick_steps(now: datetime | None) -> dict[str, int]:
     as_of = now
     now = now or utcnow()
     counts = process_due_reminders(now)
     counts["digests"] = send_digests(now)
     counts.update(receive_replies(now))
+    counts.update(run_export_jobs())
     # The real clock by default: what this tick just queued is due in this tick too.
     report = deliver_pending(as_of or utcnow())
     counts.update(retried=report.retried, released=report.released, held=report.held)
