@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import pytest
+
 from consult import ticks
 from consult.database import utcnow
 from consult.extensions import db
@@ -65,10 +67,8 @@ def test_a_tick_that_fails_is_recorded_with_its_error(app, monkeypatch):
 
     monkeypatch.setattr(scheduler, "send_digests", broken)
     with app.app_context():
-        try:
+        with pytest.raises(RuntimeError):
             run_tick()
-        except RuntimeError:
-            pass
         [tick] = db.session.scalars(db.select(SchedulerTick)).all()
         assert tick.finished_at is not None and tick.error == "RuntimeError: database weg"
 
