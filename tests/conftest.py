@@ -68,6 +68,7 @@ MODULE_MARKERS = {
     "test_fuzz_routes.py": ("fuzz",),
     "test_faults.py": ("faults", "serial"),
     "test_reminders_concurrency.py": ("faults", "serial"),
+    "test_scheduler_processes.py": ("faults", "serial"),
 }
 SERIAL_TESTS = {
     "test_password_checks_take_their_memory_one_at_a_time",

@@ -123,7 +123,8 @@ def renew_claim(fanout: "Fanout") -> None:
     db.session.execute(
         update(Reminder).where(Reminder.id == fanout.reminder.id,
                                Reminder.status == ReminderStatus.SENDING)
-        .values(claimed_at=utcnow(), recipients=fanout.queued + fanout.digested)
+        .values(claimed_at=utcnow(),
+                recipients=fanout.before + fanout.queued + fanout.digested)
         .execution_options(synchronize_session=False))
 
 
@@ -156,6 +157,8 @@ def fire_reminder(reminder_id: int, now: datetime) -> ReminderStatus | None:
         db.session.rollback()
         return None
     resumed = reminder.claimed_at is not None
+    # What an earlier, interrupted run queued (recorded with each of its chunks).
+    before = reminder.recipients if resumed else 0
     status, note = verdict(reminder, now)
     if not claim(reminder_id, status if status != ReminderStatus.SENT
                  else ReminderStatus.SENDING, now, note):
@@ -164,18 +167,18 @@ def fire_reminder(reminder_id: int, now: datetime) -> ReminderStatus | None:
     db.session.commit()
     if status != ReminderStatus.SENT:
         return status
-    queued, digested, off = write_messages(reminder, now)
+    queued, digested, off = write_messages(reminder, now, before)
     parts = [f"{queued} e-mail(s)"]
     if digested:
         parts.append(f"{digested} in dagoverzicht")
     if off:
         parts.append(f"{off} afgemeld")
     if resumed:
-        parts.append("hervat na een onderbreking")
+        parts.append(f"hervat na een onderbreking ({before} waren al klaargezet)")
     db.session.execute(
         update(Reminder).where(Reminder.id == reminder_id,
                                Reminder.status == ReminderStatus.SENDING)
-        .values(status=ReminderStatus.SENT, recipients=queued + digested,
+        .values(status=ReminderStatus.SENT, recipients=before + queued + digested,
                 note=", ".join(parts))
         .execution_options(synchronize_session=False))
     db.session.commit()
@@ -196,6 +199,7 @@ class Fanout:
     queued: int = 0
     digested: int = 0
     off: int = 0
+    before: int = 0  # recipients an interrupted earlier run already covered
 
 
 def read_fanout(reminder: Reminder, now: datetime) -> Fanout:
@@ -210,11 +214,13 @@ def read_fanout(reminder: Reminder, now: datetime) -> Fanout:
         calendar=(meeting_filename(meeting), "text/calendar", meeting_calendar(meeting, now)))
 
 
-def write_messages(reminder: Reminder, now: datetime) -> tuple[int, int, int]:
+def write_messages(reminder: Reminder, now: datetime, before: int = 0
+                   ) -> tuple[int, int, int]:
     """The reminder's messages (or digest entries) for its audience as of now, committed
     per REMINDER_FANOUT_CHUNK recipients; a few queries per chunk whatever the audience's size.
     Returns the messages queued, the digest entries and the members who opted out."""
     fanout = read_fanout(reminder, now)
+    fanout.before = before
     # Everything read above stays loaded across the chunks' commits; the first commit
     # ends the reading transaction, so each chunk's transaction only writes.
     session = db.session()

@@ -1,5 +1,7 @@
-"""scheduler ticks (one row per tick, for /healthz and the status page); export jobs
-claimed by the scheduler (send note, claim time, attempts); reminder claim attempts
+"""scheduler ticks; export jobs claimed by the scheduler; reminder claim attempts
+
+One row per tick (for /healthz and the status page); an export job's send note, claim
+time and attempts; the attempts of a reminder's fan-out.
 
 Revision ID: b1da28940020
 Revises: c2e08b6a643d
