@@ -67,8 +67,15 @@ def finish_tick(tick_id: int, result: dict[str, int], error: str = "") -> None:
     db.session.execute(update(SchedulerTick).where(SchedulerTick.id == tick_id).values(
         finished_at=now, seen_at=now, result=json.dumps(result), error=error[:4000]))
     keep = current_app.config["SCHEDULER_TICK_HISTORY"]
-    db.session.execute(delete(SchedulerTick).where(SchedulerTick.id <= tick_id - keep))
-    db.session.commit()
+    db.session.execute(delete(SchedulerTick).where(SchedulerTick.id <= tick_id - keep)
+                       .execution_options(synchronize_session=False))
+    # Bookkeeping only: what the tick left loaded for its caller stays as it was.
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire_on_commit
 
 
 def recent_ticks(limit: int = 20) -> list[SchedulerTick]:
