@@ -16,6 +16,18 @@ from consult.mail.models import OutboxStatus
 from consult.reminders.models import Reminder, ReminderStatus
 
 RECENT = timedelta(days=7)  # failed jobs older than this are history, not a problem
+# What a tick's counts mean, in the page's words (unknown names are shown as they are).
+TICK_LABELS = {
+    "sent": "verstuurd", "failed": "mislukt", "retried": "later opnieuw",
+    "released": "vastgelopen vrijgegeven", "held": "onzeker",
+    "reminders": "herinneringen klaargezet", "skipped": "overgeslagen",
+    "cancelled": "vervallen", "resumed": "herinneringen hervat",
+    "reminders_failed": "herinneringen mislukt", "digests": "dagoverzichten",
+    "imap": "uit de mailbox", "replies_processed": "antwoorden verwerkt",
+    "replies_held": "antwoorden vastgehouden", "replies_ignored": "antwoorden genegeerd",
+    "exports": "exports gemaakt", "exports_resumed": "exports hervat",
+    "exports_failed": "exports mislukt",
+}
 
 
 @dataclass

@@ -20,7 +20,8 @@ bp = Blueprint("status", __name__, url_prefix="/beheer/status")
 def index():
     return render_page("admin/status.html", report=operations.current_status(),
                        OutboxStatus=OutboxStatus, ExportStatus=ExportStatus,
-                       ReminderStatus=ReminderStatus, title="Status van de planner")
+                       ReminderStatus=ReminderStatus, labels=operations.TICK_LABELS,
+                       title="Status van de planner")
 
 
 def init_app(app: Flask) -> None:

@@ -106,3 +106,26 @@ def test_pages_answer_503_with_a_clear_page_when_the_database_is_down(tmp_path):
     assert "Tijdelijk niet beschikbaar" in response.get_data(as_text=True)
     with app.app_context():
         db.engine.dispose()
+
+
+def test_the_status_page_shows_the_scheduler_mail_and_jobs(app, client, auth, users):
+    from consult.mail.models import OutboxStatus
+
+    with app.test_request_context():
+        run_tick()
+        for status in (OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.HELD,
+                       OutboxStatus.HELD):
+            queue(f"{status.value}{utcnow().timestamp()}@example.org").status = status
+        db.session.commit()
+    auth.login("admin")
+    page = client.get("/beheer/status").text
+    assert "De planner draait" in page and "niets te doen" in page  # a tick with no work
+    assert "verstuurd: 0" not in page  # only what a tick did
+    assert "<strong>1</strong> in de wachtrij" in page
+    assert "<strong>1</strong> mislukt" in page and "<strong>2</strong> onzeker" in page
+    assert 'href="/beheer/berichten"' in page
+    with app.app_context():
+        db.session.execute(db.update(SchedulerTick).values(
+            seen_at=utcnow() - timedelta(minutes=10)))
+        db.session.commit()
+    assert "De planner draait niet" in client.get("/beheer/status").text
