@@ -5,6 +5,7 @@ import copy
 import csv
 import io
 import re
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -380,6 +381,26 @@ def test_csv_without_names(app, minutes_world):
 
 
 # --- the export job ---------------------------------------------------------------
+
+@pytest.fixture
+def export_worker(app):
+    """For browser tests: a thread that does what the scheduler's tick does with export
+    jobs, every 0.2 s, until the test ends (the scheduler process's step, in-process)."""
+    stopped = threading.Event()
+
+    def work():
+        with app.app_context():
+            while not stopped.wait(0.2):
+                run_export_jobs()
+                db.session.remove()
+
+    thread = threading.Thread(target=work, name="export-worker", daemon=True)
+    thread.start()
+    yield thread
+    stopped.set()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+
 
 def run_job(app, job_id: int) -> ExportJob:
     """What the scheduler's tick does with queued exports (exports.jobs), then the job."""
