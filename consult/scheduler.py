@@ -9,6 +9,7 @@ from datetime import datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from consult import ticks
 from consult.comments.mail_replies import process_replies
@@ -23,13 +24,16 @@ from consult.reminders.firing import process_due_reminders
 
 log = logging.getLogger("consult.scheduler")
 TICK_JOB_ID = "consult-tick"
+EXPORTS_JOB_ID = "consult-exports"
 
 
-def run_tick(now: datetime | None = None) -> dict[str, int]:
+def run_tick(now: datetime | None = None, exports: bool = True) -> dict[str, int]:
     """One tick, in an app context, as of `now`: turn due reminders into outbox messages
     (or skip or cancel them), send the daily digests once their hour has come, take in
     replies by mail, make the queued exports, then deliver every due outbox message.
     The tick is recorded (consult.ticks), beating while it runs, with its counts or error.
+    The scheduler process makes exports in a job of their own (`exports=False` here), so
+    a long delivery never keeps an export waiting, nor an export the mail.
 
     Returns the messages sent and failed, plus the other counts that are not zero
     (reminders, skipped, cancelled, digests, exports, retried, released, held: sent with
@@ -40,22 +44,27 @@ def run_tick(now: datetime | None = None) -> dict[str, int]:
     try:
         with Heartbeat(app, lambda: ticks.beat(tick_id), app.config["SCHEDULER_INTERVAL_SECONDS"],
                        name="tick"):
-            result = tick_steps(now)
+            result = tick_steps(now, exports)
     except Exception as error:
         db.session.rollback()
-        ticks.finish_tick(tick_id, {}, error=f"{type(error).__name__}: {error}")
+        try:  # the record must not hide the error (the database may be what failed)
+            ticks.finish_tick(tick_id, {}, error=f"{type(error).__name__}: {error}")
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.exception("recording the failed tick failed")
         raise
     ticks.finish_tick(tick_id, result)
     return result
 
 
-def tick_steps(now: datetime | None) -> dict[str, int]:
+def tick_steps(now: datetime | None, exports: bool = True) -> dict[str, int]:
     as_of = now
     now = now or utcnow()
     counts = process_due_reminders(now)
     counts["digests"] = send_digests(now)
     counts.update(receive_replies(now))
-    counts.update(run_export_jobs())
+    if exports:
+        counts.update(run_export_jobs())
     # The real clock by default: what this tick just queued is due in this tick too.
     report = deliver_pending(as_of or utcnow())
     counts.update(retried=report.retried, released=report.released, held=report.held)
@@ -79,26 +88,26 @@ def receive_replies(now: datetime) -> dict[str, int]:
 
 
 def run_scheduler(app: Flask) -> None:
-    def tick():
-        with app.app_context():
-            try:
-                result = run_tick()
-            except Exception:  # a failed tick must not stop the scheduler
-                log.exception("tick failed")
-            else:
-                if any(result.values()):
-                    log.info("tick: %s", result)
+    """Two interval jobs in one process (APScheduler runs them in threads of its pool):
+    the tick, and the export jobs, each at most once at a time."""
+    def job(name: str, work):
+        def run():
+            with app.app_context():
+                try:
+                    result = work()
+                except Exception:  # a failed run must not stop the scheduler
+                    log.exception("%s failed", name)
+                else:
+                    if any(result.values()):
+                        log.info("%s: %s", name, result)
+        return run
 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # one line per job run is noise
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(
-        tick,
-        "interval",
-        seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
-        id=TICK_JOB_ID,
-        next_run_time=utcnow(),
-        max_instances=1,
-        coalesce=True,
-    )
+    for job_id, name, work in ((TICK_JOB_ID, "tick", lambda: run_tick(exports=False)),
+                               (EXPORTS_JOB_ID, "exports", run_export_jobs)):
+        scheduler.add_job(job(name, work), "interval",
+                          seconds=app.config["SCHEDULER_INTERVAL_SECONDS"], id=job_id,
+                          next_run_time=utcnow(), max_instances=1, coalesce=True)
     log.info("scheduler started: tick every %s s", app.config["SCHEDULER_INTERVAL_SECONDS"])
     scheduler.start()
