@@ -29,6 +29,7 @@ from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.meetings.models import Attachment, Meeting, MeetingChange
 from consult.statements.models import Outcome, Statement, StatementRevision, StatementStatus
+from consult.ticks import SchedulerTick
 from tests.factories import make_user
 
 XSS = ("<script>alert(1)</script> en <img src=x onerror=alert(1)> en "
@@ -556,6 +557,16 @@ def test_a_job_no_scheduler_takes_says_so(app, client, auth, minutes_world):
         db.session.commit()
         job_id = job.id
     auth.login("delegate")
+    # The scheduler runs (it was seen a minute ago): the page waits for it, polling.
+    with app.app_context():
+        db.session.add(SchedulerTick(seen_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+    page = client.get(f"/exports/{job_id}").text
+    assert 'hx-trigger="every 1s"' in page and "wacht op zijn beurt" in page
+    with app.app_context():  # no sign of it for longer than three intervals
+        db.session.execute(db.update(SchedulerTick).values(
+            seen_at=utcnow() - timedelta(minutes=4)))
+        db.session.commit()
     page = client.get(f"/exports/{job_id}").text
     assert "hx-trigger" not in page and "de achtergrondverwerking draait niet" in page
 

@@ -26,6 +26,7 @@ from consult.mail.models import OutboxMessage
 from consult.mail.services import queue_message
 from consult.meetings.models import Meeting
 from consult.meetings.services import meeting_title, record_change
+from consult.ticks import scheduler_state
 
 log = logging.getLogger("consult.exports")
 
@@ -88,13 +89,14 @@ def mime_type(job: ExportJob) -> str:
 
 
 def is_stuck(job: ExportJob, now: datetime | None = None) -> bool:
-    """Queued for longer than EXPORT_TIMEOUT_MINUTES (no scheduler takes it), or running
-    with a claim older than EXPORT_STUCK_MINUTES (its process died and no tick has taken
-    it up yet): the page stops polling and says so."""
+    """Queued for longer than EXPORT_TIMEOUT_MINUTES while the scheduler is late (nothing
+    will take it), or running with a claim older than EXPORT_STUCK_MINUTES (its process
+    died and no scheduler has taken it up yet): the page stops polling and says so."""
     now = now or utcnow()
     config = current_app.config
     if job.status == ExportStatus.QUEUED:
-        return job.created_at < now - timedelta(minutes=config["EXPORT_TIMEOUT_MINUTES"])
+        return job.created_at < now - timedelta(
+            minutes=config["EXPORT_TIMEOUT_MINUTES"]) and scheduler_state(now).late
     if job.status == ExportStatus.RUNNING:
         return (job.claimed_at or job.created_at) < now - timedelta(
             minutes=config["EXPORT_STUCK_MINUTES"])
