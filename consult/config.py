@@ -67,8 +67,12 @@ MAIL_SERVER = None
 MAIL_PORT = 25
 MAIL_FILE_DIR = None  # None: instance/mail
 
-# The scheduler process ticks this often (reminders and outbox delivery).
+# The scheduler process ticks this often (reminders, exports and outbox delivery).
 SCHEDULER_INTERVAL_SECONDS = 60
+# /healthz answers 503 (and the status page warns) when no tick was seen for this many
+# intervals. The last SCHEDULER_TICK_HISTORY ticks are kept (a day at the default).
+SCHEDULER_LATE_INTERVALS = 3
+SCHEDULER_TICK_HISTORY = 1440
 
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 WTF_I18N_ENABLED = False  # WTForms then uses its own Dutch messages (Meta.locales)
@@ -121,16 +125,25 @@ MAIL_CLAIM_BATCH = 50
 # Reminders: one that fell due while the scheduler was down still goes out, unless it
 # is later than this; then it is marked skipped (visible in the overview).
 REMINDER_MAX_LATENESS_HOURS = 24
-# A reminder left half-written by a crashed process ("sending" this long) is taken up
-# again; the messages it already queued are not queued twice.
+# A reminder left half-written by a crashed process ("sending" this long: its claim is
+# renewed per chunk) is taken up again; the messages it already queued are not queued
+# twice. After REMINDER_MAX_ATTEMPTS claims it is marked failed (in the overview).
 REMINDER_STUCK_MINUTES = 10
+REMINDER_MAX_ATTEMPTS = 3
+# Recipients whose messages are written in one transaction of a fan-out.
+REMINDER_FANOUT_CHUNK = 500
 # Members who chose the daily digest get it at this local hour (TIMEZONE).
 REMINDER_DIGEST_HOUR = 7
 
-# Exports of a meeting's inbreng: files are kept for a day. A job still queued or running
-# after EXPORT_TIMEOUT_MINUTES is shown as failed.
-EXPORT_DIR = None
+# Exports of a meeting's inbreng: files are kept for a day.
+# Exports are jobs run by the scheduler's tick. One not started after
+# EXPORT_TIMEOUT_MINUTES is shown as not done (the scheduler is not running). A running
+# job renews its claim every quarter of EXPORT_STUCK_MINUTES; a claim that old (its process
+# died) is taken up again, at most EXPORT_MAX_ATTEMPTS times, then the job fails visibly.
+EXPORT_DIR = None  # only read by `flask files import-folders` (above)
 EXPORT_TIMEOUT_MINUTES = 10
+EXPORT_STUCK_MINUTES = 5
+EXPORT_MAX_ATTEMPTS = 3
 
 # Replies by mail. CONSULT_REPLY_DOMAIN: the domain of the personal Reply-To addresses
 # (e.g. antwoord.consult.example.org; unset: mails carry no Reply-To). The mail server

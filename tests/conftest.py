@@ -69,6 +69,7 @@ MODULE_MARKERS = {
     "test_faults.py": ("faults", "serial"),
     "test_reminders_concurrency.py": ("faults", "serial"),
     "test_two_machines.py": ("serial",),
+    "test_scheduler_processes.py": ("faults", "serial"),
 }
 SERIAL_TESTS = {
     "test_password_checks_take_their_memory_one_at_a_time",

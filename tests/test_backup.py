@@ -20,6 +20,7 @@ from consult.accounts.services import start_session
 from consult.database import utcnow
 from consult.demo import load_demo_data
 from consult.exports import services as exports
+from consult.exports.jobs import run_export_jobs
 from consult.exports.models import ExportFormat, ExportJob, ExportStatus
 from consult.extensions import db
 from consult.meetings.attachments.files import store_upload
@@ -59,7 +60,7 @@ def fill(app) -> dict:
         job = exports.create_export(item.meeting, admin, ExportFormat.MARKDOWN)
         db.session.commit()
         upload_id, job_id = upload.id, job.id
-        exports.build_job(job_id)
+        run_export_jobs()  # as the scheduler does
         job = db.session.get(ExportJob, job_id)
         assert job.status == ExportStatus.DONE
         return {"upload": upload_id, "export": job_id,

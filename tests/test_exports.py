@@ -6,7 +6,6 @@ import csv
 import io
 import re
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from consult.comments.models import Comment, CommentKind, Mark, OnBehalf
 from consult.database import utcnow
 from consult.exports import documents, layout, services
 from consult.exports.blocks import plain_blocks
+from consult.exports.jobs import GAVE_UP, claim_next_job, run_export_jobs
 from consult.exports.layout import Label, Paragraph, Section, Text, minutes_layout
 from consult.exports.markdown import markdown_text, render_md
 from consult.exports.minutes import Minutes, collect_minutes
@@ -29,6 +29,8 @@ from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.meetings.models import Attachment, Meeting, MeetingChange
 from consult.statements.models import Outcome, Statement, StatementRevision, StatementStatus
+from consult.storage import StoredFile
+from consult.ticks import SchedulerTick
 from tests.factories import make_user
 
 XSS = ("<script>alert(1)</script> en <img src=x onerror=alert(1)> en "
@@ -383,33 +385,32 @@ def test_csv_without_names(app, minutes_world):
 # --- the export job ---------------------------------------------------------------
 
 @pytest.fixture
-def export_threads(monkeypatch):
-    """Export threads started by the views; each one is finished before the test ends."""
-    started: list[threading.Thread] = []
-    original = services.start_export
+def export_worker(app):
+    """For browser tests: a thread that does what the scheduler's tick does with export
+    jobs, every 0.2 s, until the test ends (the scheduler process's step, in-process)."""
+    stopped = threading.Event()
 
-    def start(job_id, app=None, **kwargs):
-        thread = original(job_id, app, **kwargs)
-        started.append(thread)
-        return thread
-
-    monkeypatch.setattr(services, "start_export", start)
-    yield started
-    for thread in started:
-        thread.join(timeout=60)
-        assert not thread.is_alive()
-
-
-def wait_for_job(app, job_id: int, timeout: float = 60) -> ExportJob:
-    deadline = time.monotonic() + timeout
-    while True:
+    def work():
         with app.app_context():
-            job = db.session.get(ExportJob, job_id)
-            if job.status in (ExportStatus.DONE, ExportStatus.FAILED):
-                db.session.expunge(job)
-                return job
-        assert time.monotonic() < deadline, "export job did not finish"
-        time.sleep(0.05)
+            while not stopped.wait(0.2):
+                run_export_jobs()
+                db.session.remove()
+
+    thread = threading.Thread(target=work, name="export-worker", daemon=True)
+    thread.start()
+    yield thread
+    stopped.set()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+
+
+def run_job(app, job_id: int) -> ExportJob:
+    """What the scheduler's tick does with queued exports (exports.jobs), then the job."""
+    with app.app_context():
+        run_export_jobs()
+        job = db.session.get(ExportJob, job_id)
+        db.session.expunge(job)
+        return job
 
 
 def only_job_id(app) -> int:
@@ -417,7 +418,7 @@ def only_job_id(app) -> int:
         return db.session.scalars(db.select(ExportJob.id).order_by(ExportJob.id.desc())).first()
 
 
-def test_export_job_flow(app, client, auth, minutes_world, export_threads):
+def test_export_job_flow(app, client, auth, minutes_world):
     auth.login("delegate")
     page = client.get(f"/vergaderingen/{minutes_world['meeting']}/exporteren")
     assert page.status_code == 200
@@ -428,7 +429,7 @@ def test_export_job_flow(app, client, auth, minutes_world, export_threads):
     assert response.status_code == 303
     job_id = only_job_id(app)
     assert response.headers["Location"] == f"/exports/{job_id}"
-    job = wait_for_job(app, job_id)
+    job = run_job(app, job_id)
     assert job.status == ExportStatus.DONE and job.progress == 100
 
     page = client.get(f"/exports/{job_id}")
@@ -447,19 +448,18 @@ def test_export_job_flow(app, client, auth, minutes_world, export_threads):
 @pytest.mark.parametrize(("export_format", "mimetype", "start"), [
     ("pdf", "application/pdf", b"%PDF-"), ("md", "text/markdown", b"# Taskforce"),
     ("csv", "text/csv", b"\xef\xbb\xbfPunt;")])
-def test_export_formats_download(app, client, auth, minutes_world, export_threads,
+def test_export_formats_download(app, client, auth, minutes_world,
                                  export_format, mimetype, start):
     auth.login("admin")
     client.post(f"/vergaderingen/{minutes_world['meeting']}/exporteren",
                 data={"format": export_format})
-    job = wait_for_job(app, only_job_id(app))
+    job = run_job(app, only_job_id(app))
     download = client.get(f"/exports/{job.id}/bestand")
     assert download.mimetype == mimetype and download.data.startswith(start)
     assert job.filename.endswith(f".{export_format}")
 
 
-def test_htmx_start_returns_the_polling_fragment(app, client, auth, minutes_world,
-                                                 export_threads):
+def test_htmx_start_returns_the_polling_fragment(app, client, auth, minutes_world):
     auth.login("delegate")
     response = client.post(f"/vergaderingen/{minutes_world['meeting']}/exporteren",
                            data={"format": "md"}, headers={"HX-Request": "true"})
@@ -468,7 +468,7 @@ def test_htmx_start_returns_the_polling_fragment(app, client, auth, minutes_worl
     job_id = only_job_id(app)
     assert f'id="export-{job_id}"' in response.text
     assert "HX-Request" in response.headers["Vary"]
-    wait_for_job(app, job_id)
+    run_job(app, job_id)
 
 
 def test_polling_shows_progress_then_the_link(app, client, auth, minutes_world):
@@ -496,7 +496,7 @@ def test_polling_shows_progress_then_the_link(app, client, auth, minutes_world):
     with app.app_context():
         db.session.execute(db.update(ExportJob).values(status=ExportStatus.QUEUED))
         db.session.commit()
-    services.run_export(app, job_id)
+    run_job(app, job_id)
     fragment = client.get(f"/exports/{job_id}", headers=htmx).text
     assert 'hx-trigger' not in fragment and f"/exports/{job_id}/bestand" in fragment
     assert "aria-busy" not in fragment
@@ -515,7 +515,7 @@ def test_failed_job_shows_a_dutch_error(app, client, auth, minutes_world, monkey
         db.session.add(job)
         db.session.commit()
         job_id = job.id
-    services.run_export(app, job_id)
+    run_job(app, job_id)
     with app.app_context():
         job = db.session.get(ExportJob, job_id)
         assert job.status == ExportStatus.FAILED and job.stored_name is None
@@ -538,11 +538,108 @@ def test_a_job_whose_thread_is_gone_stops_polling(app, client, auth, minutes_wor
     assert "hx-trigger" not in page and "niet afgerond" in page
 
 
-def test_old_files_are_removed_when_a_new_job_starts(app, client, auth, minutes_world,
-                                                     export_threads):
+def test_the_request_only_writes_the_job(app, client, auth, minutes_world):
+    """No thread in the web process: the job waits, queued, for the scheduler's tick."""
     auth.login("delegate")
     client.post(f"/vergaderingen/{minutes_world['meeting']}/exporteren", data={"format": "md"})
-    old = wait_for_job(app, only_job_id(app))
+    job_id = only_job_id(app)
+    with app.app_context():
+        job = db.session.get(ExportJob, job_id)
+        assert job.status == ExportStatus.QUEUED and job.attempts == 0 and job.send_note is None
+    assert "wacht op zijn beurt" in client.get(f"/exports/{job_id}").text
+    assert run_job(app, job_id).status == ExportStatus.DONE
+
+
+def test_a_job_no_scheduler_takes_says_so(app, client, auth, minutes_world):
+    with app.app_context():
+        job = ExportJob(meeting_id=minutes_world["meeting"], user_id=minutes_world["member"],
+                        format=ExportFormat.PDF, created_at=utcnow() - timedelta(minutes=11))
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    auth.login("delegate")
+    # The scheduler runs (it was seen a minute ago): the page waits for it, polling.
+    with app.app_context():
+        db.session.add(SchedulerTick(seen_at=utcnow() - timedelta(minutes=1)))
+        db.session.commit()
+    page = client.get(f"/exports/{job_id}").text
+    assert 'hx-trigger="every 1s"' in page and "wacht op zijn beurt" in page
+    with app.app_context():  # no sign of it for longer than three intervals
+        db.session.execute(db.update(SchedulerTick).values(
+            seen_at=utcnow() - timedelta(minutes=4)))
+        db.session.commit()
+    page = client.get(f"/exports/{job_id}").text
+    assert "hx-trigger" not in page and "de achtergrondverwerking draait niet" in page
+
+
+def stuck_job(app, minutes_world, attempts: int) -> int:
+    """A job whose process died while making it: running, its claim 6 minutes old."""
+    with app.app_context():
+        job = ExportJob(meeting_id=minutes_world["meeting"], user_id=minutes_world["member"],
+                        format=ExportFormat.MARKDOWN, status=ExportStatus.RUNNING,
+                        progress=40, attempts=attempts,
+                        claimed_at=utcnow() - timedelta(minutes=6))
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
+def test_a_job_whose_process_died_is_made_again(app, client, auth, minutes_world):
+    job_id = stuck_job(app, minutes_world, attempts=1)
+    auth.login("delegate")
+    page = client.get(f"/exports/{job_id}").text  # until a tick takes it up
+    assert "hx-trigger" not in page and "niet afgerond" in page
+    job = run_job(app, job_id)
+    assert job.status == ExportStatus.DONE and job.attempts == 2 and job.stored_name
+
+
+def test_a_job_that_keeps_dying_fails_visibly(app, client, auth, minutes_world):
+    job_id = stuck_job(app, minutes_world, attempts=app.config["EXPORT_MAX_ATTEMPTS"])
+    job = run_job(app, job_id)
+    assert job.status == ExportStatus.FAILED and job.stored_name is None
+    assert job.error == GAVE_UP.format(tries=3)
+    auth.login("delegate")
+    page = client.get(f"/exports/{job_id}").text
+    assert "3 keer afgebroken" in page and "hx-trigger" not in page
+
+
+def test_a_fresh_claim_is_not_taken_over(app, minutes_world):
+    with app.app_context():
+        db.session.execute(db.delete(ExportJob))
+        job = ExportJob(meeting_id=minutes_world["meeting"], user_id=minutes_world["member"],
+                        format=ExportFormat.MARKDOWN)
+        db.session.add(job)
+        db.session.commit()
+        job_id, attempt = claim_next_job()
+        assert claim_next_job() is None  # claimed: no second process takes it
+        assert run_export_jobs() == {}
+        job = db.session.get(ExportJob, job_id, populate_existing=True)
+        assert job.status == ExportStatus.RUNNING and job.attempts == attempt == 1
+
+
+def test_a_run_that_lost_its_claim_keeps_nothing(app, with_secretariat):
+    """Taken over by another process (this one was thought dead): no file, no mail."""
+    with app.app_context():
+        db.session.execute(db.delete(ExportJob))
+        files_before = db.session.scalar(db.select(db.func.count()).select_from(StoredFile))
+        meeting = db.session.get(Meeting, with_secretariat["meeting"])
+        services.create_sending(meeting, meeting.body.delegates[0], note="")
+        db.session.commit()
+        job_id, attempt = claim_next_job()
+        db.session.execute(db.update(ExportJob).values(attempts=attempt + 1))
+        db.session.commit()
+        assert services.build_job(job_id, attempt) is False
+        job = db.session.get(ExportJob, job_id, populate_existing=True)
+        assert job.status == ExportStatus.RUNNING and job.stored_name is None
+    assert secretariat_messages(app) == [] and sent_log(app, with_secretariat["meeting"]) == []
+    with app.app_context():  # the file of the lost run was rolled back with the rest
+        assert db.session.scalar(db.select(db.func.count()).select_from(StoredFile)) == files_before
+
+
+def test_old_files_are_removed_when_a_new_job_starts(app, client, auth, minutes_world):
+    auth.login("delegate")
+    client.post(f"/vergaderingen/{minutes_world['meeting']}/exporteren", data={"format": "md"})
+    old = run_job(app, only_job_id(app))
     with app.app_context():
         key = old.stored_name
         assert storage.read(key) == client.get(f"/exports/{old.id}/bestand").data
@@ -550,7 +647,7 @@ def test_old_files_are_removed_when_a_new_job_starts(app, client, auth, minutes_
                            .values(created_at=utcnow() - timedelta(days=2)))
         db.session.commit()
     client.post(f"/vergaderingen/{minutes_world['meeting']}/exporteren", data={"format": "md"})
-    wait_for_job(app, only_job_id(app))
+    run_job(app, only_job_id(app))
     with app.app_context():
         assert not storage.has(key)
     response = client.get(f"/exports/{old.id}/bestand")
@@ -630,7 +727,7 @@ def sent_log(app, meeting_id: int) -> list[MeetingChange]:
             MeetingChange.action == "naar secretariaat gestuurd")).all()
 
 
-def test_send_to_secretariat(app, client, auth, users, with_secretariat, export_threads):
+def test_send_to_secretariat(app, client, auth, users, with_secretariat):
     auth.login("delegate")
     meeting = with_secretariat["meeting"]
     response = client.post(f"/vergaderingen/{meeting}/naar-secretariaat",
@@ -638,7 +735,7 @@ def test_send_to_secretariat(app, client, auth, users, with_secretariat, export_
     assert response.status_code == 303
     job_id = only_job_id(app)
     assert response.headers["Location"] == f"/exports/{job_id}?versturen=1"
-    assert wait_for_job(app, job_id).status == ExportStatus.DONE
+    assert run_job(app, job_id).status == ExportStatus.DONE
 
     [message] = secretariat_messages(app)
     assert message.recipient == "secretariaat@vng.example.nl"
@@ -664,32 +761,32 @@ def test_send_to_secretariat(app, client, auth, users, with_secretariat, export_
     assert response.status_code == 200 and "<html" not in response.text
     second = only_job_id(app)
     assert f'id="export-{second}"' in response.text
-    wait_for_job(app, second)
+    run_job(app, second)
     assert "De e-mail aan het secretariaat" in client.get(
         f"/exports/{second}", headers={"HX-Request": "true"}).text
     assert len(secretariat_messages(app)) == 2
     assert len(sent_log(app, meeting)) == 2
 
 
-def test_a_plain_export_does_not_send(app, client, auth, with_secretariat, export_threads):
+def test_a_plain_export_does_not_send(app, client, auth, with_secretariat):
     auth.login("delegate")
     client.post(f"/vergaderingen/{with_secretariat['meeting']}/exporteren",
                 data={"format": "pdf"})
-    wait_for_job(app, only_job_id(app))
+    run_job(app, only_job_id(app))
     assert secretariat_messages(app) == []
     assert sent_log(app, with_secretariat["meeting"]) == []
 
 
-def test_no_secretariat_address_queues_nothing(app, client, auth, minutes_world,
-                                               export_threads):
+def test_no_secretariat_address_queues_nothing(app, client, auth, minutes_world):
     auth.login("delegate")
     meeting = minutes_world["meeting"]
+    before = only_job_id(app)
     page = client.get(f"/vergaderingen/{meeting}/exporteren").text
     assert "geen e-mailadres van het secretariaat" in page
     response = client.post(f"/vergaderingen/{meeting}/naar-secretariaat", data={"note": "x"})
     assert response.status_code == 422
     assert "geen e-mailadres van het secretariaat ingesteld" in response.text
-    assert export_threads == []
+    assert only_job_id(app) == before  # no job written
     assert secretariat_messages(app) == [] and sent_log(app, meeting) == []
 
 
@@ -701,7 +798,7 @@ def test_address_removed_before_the_job_runs(app, with_secretariat):
         meeting.body.secretariat_email = ""
         db.session.commit()
         job_id = job.id
-    services.run_export(app, job_id, send_note="")
+    run_job(app, job_id)
     with app.app_context():
         job = db.session.get(ExportJob, job_id)
         assert job.status == ExportStatus.FAILED

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from consult.accounts.models import User
 from consult.comments.models import Comment, NoInput
+from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.building import build_email, new_message
 from consult.mail.models import OutboxMessage
@@ -206,12 +207,20 @@ def test_non_responders_get_the_deadline_reminder_with_their_open_items(app):
     assert "UID:deadline-" in ics.get_content()
 
 
+def age_claim(reminder_id: int, minutes: int) -> None:
+    """As if the claiming process died `minutes` ago (claims age in real time)."""
+    db.session.execute(db.update(Reminder).where(Reminder.id == reminder_id).values(
+        claimed_at=utcnow() - timedelta(minutes=minutes)))
+    db.session.commit()
+
+
 def test_a_fan_out_that_dies_halfway_is_taken_up_again_without_duplicates(app, monkeypatch):
     """Chunks of two: the first chunk is committed (and deliverable) before the
     process dies on the third recipient; the reminder stays "sending" until it counts
-    as stuck, then fires anew and queues only the messages that are missing."""
+    as stuck (its claim, in real time, is old), then fires anew and queues only the
+    messages that are missing."""
     ids = build(app)
-    monkeypatch.setattr(firing, "FANOUT_CHUNK", 2)
+    app.config["REMINDER_FANOUT_CHUNK"] = 2
     real_context, calls = firing.personal_context, []
 
     def dies_on_the_third(*args, **kwargs):
@@ -227,9 +236,11 @@ def test_a_fan_out_that_dies_halfway_is_taken_up_again_without_duplicates(app, m
         assert "reminders" not in result and result["sent"] == 2
         [row] = reminder(rule_id(ids, Anchor.DEADLINE, -5 * DAY), ids.meeting)
         assert row.status == ReminderStatus.SENDING
+        assert row.attempts == 1 and row.recipients == 2  # renewed after the first chunk
         monkeypatch.setattr(firing, "personal_context", real_context)
         # Still fresh: nobody takes it over.
         assert run_tick(due + timedelta(minutes=5)) == {"sent": 0, "failed": 0}
+        age_claim(row.id, minutes=11)
         result = run_tick(due + timedelta(minutes=11))
         assert result["resumed"] == 1 and result["reminders"] == 1 and result["sent"] == 3
         [row] = reminder(rule_id(ids, Anchor.DEADLINE, -5 * DAY), ids.meeting)
@@ -238,6 +249,38 @@ def test_a_fan_out_that_dies_halfway_is_taken_up_again_without_duplicates(app, m
         everyone = [m.recipient for m in db.session.scalars(select(OutboxMessage))]
         assert sorted(everyone) == sorted(emails(app, "delegate", "noord_chair", "zuid_chair",
                                                  "anna", "dirk", ids=ids))
+
+
+def test_a_fan_out_that_keeps_dying_fails_visibly(app, monkeypatch):
+    """Claimed REMINDER_MAX_ATTEMPTS times and died each time: failed, with a note, not
+    taken up for ever; what the attempts queued stays queued (once)."""
+    ids = build(app)
+    app.config["REMINDER_FANOUT_CHUNK"] = 2
+    real_context = firing.personal_context
+    calls = []
+
+    def dies_after_the_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) % 3 == 0:
+            raise RuntimeError("process killed")
+        return real_context(*args, **kwargs)
+
+    monkeypatch.setattr(firing, "personal_context", dies_after_the_second)
+    due = at("2030-03-06T16:00")
+    with app.test_request_context():
+        rule = rule_id(ids, Anchor.DEADLINE, -5 * DAY)
+        for attempt in range(1, 4):
+            run_tick(due + timedelta(minutes=attempt))
+            [row] = reminder(rule, ids.meeting)
+            assert row.status == ReminderStatus.SENDING and row.attempts == attempt
+            age_claim(row.id, minutes=11)
+        result = run_tick(due + timedelta(minutes=5))
+        assert result["reminders_failed"] == 1
+        [row] = reminder(rule, ids.meeting)
+        assert row.status == ReminderStatus.FAILED and row.status_label == "mislukt"
+        assert "3 keer afgebroken" in row.note
+        everyone = [m.recipient for m in db.session.scalars(select(OutboxMessage))]
+        assert len(everyone) == len(set(everyone)) == 2
 
 
 def test_a_member_who_responded_after_planning_gets_no_reminder(app):

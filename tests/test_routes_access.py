@@ -171,6 +171,7 @@ CASES = [
     ("reminders.resend", "POST", "/vergaderingen/{meeting}/berichten/999999/opnieuw",
      managers(404)),
     ("mail.failed", "GET", "/beheer/berichten", ADMIN_ONLY),
+    ("status.index", "GET", "/beheer/status", ADMIN_ONLY),
     ("mail.resend", "POST", "/beheer/berichten/999999/opnieuw", statuses(member=403, admin=404)),
     ("optout.unsubscribe", "GET", "/afmelden/bericht/onbekend", everyone(404)),
     ("optout.unsubscribe", "POST", "/afmelden/bericht/onbekend", everyone(404)),

@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 from consult import storage
 from consult.accounts.models import User
 from consult.exports import services as exports
+from consult.exports.jobs import run_export_jobs
 from consult.exports.models import ExportFormat, ExportJob
 from consult.extensions import db
 from consult.meetings.attachments.files import store_upload
@@ -157,7 +158,7 @@ def test_an_export_is_fetched_from_the_store(app, client, auth, item_id):
                                     ExportFormat.MARKDOWN)
         db.session.commit()
         job_id = job.id
-        exports.build_job(job_id)
+        run_export_jobs()  # as the scheduler does
         key = db.session.get(ExportJob, job_id).stored_name
     data = objects(app)[f"consult/{key}"]
     assert data.startswith(b"#")

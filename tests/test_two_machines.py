@@ -29,9 +29,8 @@ CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
 pytestmark = pytest.mark.postgres_only  # one database both machines reach
 
 
-def start_machine(app, instance: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ,
+def machine_env(app, instance: Path) -> dict[str, str]:
+    return {**os.environ,
            "CONSULT_SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
            "CONSULT_INSTANCE_PATH": str(instance),
            # as before the store: each machine its folders (the tests' shared ones would
@@ -42,6 +41,11 @@ def start_machine(app, instance: Path) -> tuple[subprocess.Popen, str]:
            "CONSULT_SECRET_KEY": "one-key-for-every-machine",
            "CONSULT_SESSION_COOKIE_SECURE": "false",
            "CONSULT_MAIL_FILE_DIR": str(instance / "mail")}
+
+
+def start_machine(app, instance: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = machine_env(app, instance)
     instance.mkdir()
     log = instance / "gunicorn.log"
     with log.open("wb") as out:
@@ -109,6 +113,10 @@ def test_a_file_and_an_export_from_one_machine_are_served_by_the_other(app, mach
                            data={"format": "md"}, allow_redirects=False)
     assert started.status_code == 303
     job_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    # Machine A's scheduler makes the export (exports are jobs of the scheduler's tick).
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "reminders", "tick"],
+                   cwd=ROOT, env=machine_env(app, instances[0]), check=True, timeout=120,
+                   capture_output=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         with app.app_context():

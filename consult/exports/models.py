@@ -1,4 +1,5 @@
-"""Export jobs: a slow export runs outside the request and is polled for progress."""
+"""Export jobs: the request writes the row, the scheduler's tick claims and makes it;
+the page polls its progress."""
 
 import enum
 from datetime import datetime
@@ -40,6 +41,11 @@ class ExportJob(db.Model):
     stored_name: Mapped[str | None] = mapped_column(String(80))
     filename: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str] = mapped_column(Text, default="")
+    # Not None: the result also goes to the secretariat, with this cover note.
+    send_note: Mapped[str | None] = mapped_column(Text)
+    # The claim (real time, renewed while the file is made) and how often it was claimed.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

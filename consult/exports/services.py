@@ -1,16 +1,16 @@
 """Export jobs and sending the inbreng to the secretariat.
 
-An export runs outside the request: the request writes a job row and starts a daemon
-thread with its own app context, which builds the file, stores it in `consult.storage`
-(the database) under a generated key and keeps status and progress in the row. Any web
-worker, on any machine, can then show the progress and serve the file.
+An export runs outside the request: the request only writes a queued job row; the
+scheduler's tick claims it (`exports.jobs`) and `build_job` makes the file, stores it in
+`consult.storage` (the database) under a generated key (`store_file`) and keeps status
+and progress in the row. Any web worker, on any machine, can then show the progress and
+serve the file.
 """
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select, update
 
 from consult import storage
@@ -24,6 +24,7 @@ from consult.mail.models import OutboxMessage
 from consult.mail.services import queue_message
 from consult.meetings.models import Meeting
 from consult.meetings.services import meeting_title, record_change
+from consult.ticks import scheduler_state
 
 log = logging.getLogger("consult.exports")
 
@@ -39,6 +40,8 @@ FAILED = ("De export is mislukt. Probeer het opnieuw; lukt het dan nog niet, nee
 GONE = ("Dit bestand is niet meer beschikbaar: exports worden na een dag opgeruimd. Maak "
         "een nieuwe export.")
 STUCK = "De export is niet afgerond. Start hem opnieuw."
+NOT_STARTED = ("De export is nog niet gestart: de achtergrondverwerking draait niet. De "
+               "beheerder ziet dit op de statuspagina; probeer het later opnieuw.")
 NO_SECRETARIAT = ("Voor {body} is geen e-mailadres van het secretariaat ingesteld. Een "
                   "beheerder kan het invullen bij Overleggen; er is niets verstuurd.")
 
@@ -77,11 +80,22 @@ def mime_type(job: ExportJob) -> str:
 
 
 def is_stuck(job: ExportJob, now: datetime | None = None) -> bool:
-    """Queued or running for longer than EXPORT_TIMEOUT_MINUTES: its thread is gone
-    (e.g. the server restarted), so the page stops polling."""
-    minutes = current_app.config.get("EXPORT_TIMEOUT_MINUTES", 10)
-    return job.status in (ExportStatus.QUEUED, ExportStatus.RUNNING) and (
-        job.created_at < (now or utcnow()) - timedelta(minutes=minutes))
+    """Queued for longer than EXPORT_TIMEOUT_MINUTES while the scheduler is late (nothing
+    will take it), or running with a claim older than EXPORT_STUCK_MINUTES (its process
+    died and no scheduler has taken it up yet): the page stops polling and says so."""
+    now = now or utcnow()
+    config = current_app.config
+    if job.status == ExportStatus.QUEUED:
+        return job.created_at < now - timedelta(
+            minutes=config["EXPORT_TIMEOUT_MINUTES"]) and scheduler_state(now).late
+    if job.status == ExportStatus.RUNNING:
+        return (job.claimed_at or job.created_at) < now - timedelta(
+            minutes=config["EXPORT_STUCK_MINUTES"])
+    return False
+
+
+def stuck_message(job: ExportJob) -> str:
+    return NOT_STARTED if job.status == ExportStatus.QUEUED else STUCK
 
 
 def remove_old_files(now: datetime | None = None) -> int:
@@ -96,76 +110,90 @@ def remove_old_files(now: datetime | None = None) -> int:
 
 
 def create_export(meeting: Meeting, by: User, export_format: ExportFormat, *,
-                  with_appendix: bool = False, with_names: bool = True) -> ExportJob:
-    """A queued job in the caller's transaction (flushed, so it has its id); start it
-    with `start_export` after the commit. A CSV holds all input, so never an appendix."""
+                  with_appendix: bool = False, with_names: bool = True,
+                  send_note: str | None = None) -> ExportJob:
+    """A queued job in the caller's transaction (flushed, so it has its id); the
+    scheduler's next tick makes it. A CSV holds all input, so never an appendix. With
+    `send_note` (may be empty) the result also goes to the secretariat."""
     remove_old_files()
     job = ExportJob(meeting=meeting, user_id=by.id, format=export_format,
                     with_appendix=with_appendix and export_format != ExportFormat.CSV,
-                    with_names=with_names)
+                    with_names=with_names, send_note=send_note)
     db.session.add(job)
     db.session.flush()
     return job
 
 
-def create_sending(meeting: Meeting, by: User) -> ExportJob:
-    """A job that makes the PDF and DOCX and sends both to the body's secretariat (start
-    it with `start_export(job.id, send_note=...)`). Refused without a secretariat."""
+def create_sending(meeting: Meeting, by: User, note: str = "") -> ExportJob:
+    """A job that makes the PDF and DOCX and sends both to the body's secretariat.
+    Refused without a secretariat."""
     if not (meeting.body.secretariat_email or "").strip():
         raise ExportError(NO_SECRETARIAT.format(body=meeting.body.name))
-    return create_export(meeting, by, ExportFormat.PDF)
+    return create_export(meeting, by, ExportFormat.PDF, send_note=note)
 
 
-def start_export(job_id: int, app: Flask | None = None, send_note: str | None = None
-                 ) -> threading.Thread:
-    """Run the (committed) job in a daemon thread of its own. With `send_note` (may be
-    empty) the result also goes to the secretariat."""
-    app = app or current_app._get_current_object()
-    thread = threading.Thread(target=run_export, args=(app, job_id, send_note), daemon=True,
-                              name=f"export-{job_id}")
-    thread.start()
-    return thread
+def set_progress(job_id: int, percent: int, attempt: int | None = None, **values) -> bool:
+    """Progress (and other values) of the job, committed; with `attempt`, only while
+    that claim still holds it. Also renews the claim."""
+    condition = [ExportJob.id == job_id]
+    if attempt is not None:
+        condition += [ExportJob.attempts == attempt, ExportJob.status == ExportStatus.RUNNING]
+    changed = db.session.execute(update(ExportJob).where(*condition).values(
+        progress=percent, claimed_at=utcnow(), **values)).rowcount == 1
+    if changed:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return changed
 
 
-def run_export(app: Flask, job_id: int, send_note: str | None = None) -> None:
-    with app.app_context():
-        try:
-            build_job(job_id, send_note)
-        except Exception as error:
-            log.exception("export job %s failed", job_id)
-            db.session.rollback()
-            db.session.execute(update(ExportJob).where(ExportJob.id == job_id).values(
-                status=ExportStatus.FAILED, finished_at=utcnow(),
-                error=str(error) if isinstance(error, ExportError) else FAILED))
-            db.session.commit()
+class ClaimLost(Exception):
+    """Another process took the job over (this one was thought dead): stop."""
 
 
-def set_progress(job_id: int, percent: int, **values) -> None:
-    db.session.execute(update(ExportJob).where(ExportJob.id == job_id)
-                       .values(progress=percent, **values))
-    db.session.commit()
+def progress_of(job_id: int, attempt: int):
+    def report(percent: int) -> None:
+        if not set_progress(job_id, percent, attempt):
+            raise ClaimLost(job_id)
+    return report
 
 
-def build_job(job_id: int, send_note: str | None = None) -> None:
-    """Build the job's file; no transaction is open while a document is made (the data
-    is read first), so a slow PDF never keeps other writers waiting."""
-    job = db.session.get(ExportJob, job_id)
-    if job is None or job.status != ExportStatus.QUEUED:
-        return
-    set_progress(job_id, 5, status=ExportStatus.RUNNING)
-    fmt = job.format.value
+def build_job(job_id: int, attempt: int) -> bool:
+    """Make the file of a job this process claimed (`attempt`: its claim). No transaction
+    is open while a document is made (the data is read first), so a slow PDF never keeps
+    other writers waiting. False when the claim was lost (another process took the job
+    over): then nothing of this run is kept."""
+    job = db.session.get(ExportJob, job_id, populate_existing=True)
+    if job is None or job.status != ExportStatus.RUNNING or job.attempts != attempt:
+        db.session.rollback()
+        return False
+    fmt, send_note = job.format.value, job.send_note
     minutes = collect_minutes(
         job.meeting, with_inputs=job.with_appendix or job.format == ExportFormat.CSV,
         with_names=job.with_names)
     minutes.with_appendix = job.with_appendix  # the CSV holds all input anyway
-    set_progress(job_id, 10)
-    data = documents.BUILDERS[fmt](minutes, lambda percent: set_progress(job_id, percent))
-    if send_note is not None:  # builds the DOCX before it writes
+    progress = progress_of(job_id, attempt)
+    progress(10)
+    data = documents.BUILDERS[fmt](minutes, progress)
+    stored_name = store_file(data, fmt)  # rolled back with the rest when the claim is lost
+    job = db.session.get(ExportJob, job_id, populate_existing=True)
+    if send_note is not None:
         send_to_secretariat(job, minutes, data, send_note)
-    stored_name = store_file(data, fmt)
-    # The file, the message, the log line and "done" are committed together.
-    set_progress(job_id, 100, status=ExportStatus.DONE, stored_name=stored_name,
-                 filename=documents.export_filename(minutes, fmt), finished_at=utcnow())
+    # The message, the log line and "done" are committed together, or not at all.
+    return set_progress(job_id, 100, attempt, status=ExportStatus.DONE,
+                        stored_name=stored_name, finished_at=utcnow(),
+                        filename=documents.export_filename(minutes, fmt))
+
+
+def fail_job(job_id: int, error: Exception, attempt: int | None = None) -> None:
+    """Failed, with a Dutch message for the page (never the exception's own text)."""
+    condition = [ExportJob.id == job_id, ExportJob.status == ExportStatus.RUNNING]
+    if attempt is not None:
+        condition.append(ExportJob.attempts == attempt)
+    db.session.execute(update(ExportJob).where(*condition).values(
+        status=ExportStatus.FAILED, finished_at=utcnow(),
+        error=str(error) if isinstance(error, ExportError) else FAILED))
+    db.session.commit()
 
 
 # --- sending to the secretariat -------------------------------------------------------

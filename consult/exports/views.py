@@ -14,7 +14,6 @@ from consult.meetings.models import Meeting
 from consult.meetings.services import meeting_title
 from consult.pages import render_page, wants_fragment
 from consult.permissions import job_for, meeting_for
-from consult.transactions import after_commit
 
 bp = Blueprint("exports", __name__)
 
@@ -40,15 +39,11 @@ def job_context(job: ExportJob | None, sending: bool = False) -> dict:
     if job is None:
         return {}
     sent = services.sent_message(job)
-    return {"stuck": services.is_stuck(job), "available": services.has_file(job),
+    stuck = services.is_stuck(job)
+    return {"stuck": stuck, "stuck_message": services.stuck_message(job) if stuck else "",
+            "available": services.has_file(job),
             "STATUS": ExportStatus, "format_label": services.FORMAT_LABELS[job.format],
             "sent": sent, "sending": sending or sent is not None}
-
-
-def start_after_commit(job: ExportJob, send_note: str | None = None) -> None:
-    """The thread reads the job row, so it starts once the request has committed it."""
-    job_id = job.id
-    after_commit(lambda: services.start_export(job_id, send_note=send_note))
 
 
 @bp.get("/vergaderingen/<int:meeting_id>/exporteren")
@@ -68,7 +63,6 @@ def start_export(meeting_id: int):
     job = services.create_export(meeting, current_user, ExportFormat(form.format.data),
                                  with_appendix=form.with_appendix.data,
                                  with_names=form.with_names.data)
-    start_after_commit(job)
     if wants_fragment():
         return export_page(meeting, form=form, job=job, block="status")
     return redirect(url_for("exports.job", job_id=job.id), 303)
@@ -112,11 +106,10 @@ def send_to_secretariat(meeting_id: int):
         return export_page(meeting, send_form=form, status=422, block=block,
                            send_error=form.first_error())
     try:
-        job = services.create_sending(meeting, current_user)
+        job = services.create_sending(meeting, current_user, note=form.note.data or "")
     except services.ExportError as error:
         return export_page(meeting, send_form=form, send_error=str(error), status=422,
                            block=block)
-    start_after_commit(job, send_note=form.note.data or "")
     if wants_fragment():
         return render_page("exports/export.html", block="send_status", meeting=meeting,
                            job=job, send_form=form, **job_context(job, sending=True))

@@ -145,6 +145,11 @@ def can_see_failed_mail(user: User) -> bool:
     return can_manage_members(user)
 
 
+def can_see_status(user: User) -> bool:
+    """The scheduler's ticks and the counts of mail and jobs (beheer: status): admins."""
+    return can_manage_members(user)
+
+
 def can_view_attachment(user: User, attachment: Attachment) -> bool:
     """Confidential (vertrouwelijk) attachments: the body's delegates and admins only."""
     meeting = attachment.item.meeting
@@ -317,6 +322,7 @@ PERMISSIONS = {
     "manage_reminders": can_manage_reminders,
     "see_meeting_mail": can_see_meeting_mail,
     "see_failed_mail": can_see_failed_mail,
+    "see_status": can_see_status,
     "view_attachment": can_view_attachment,
     "manage_attachments": can_manage_attachments,
     "asked_for_input": is_asked_for_input,

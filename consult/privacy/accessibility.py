@@ -72,6 +72,7 @@ CHECKED_PAGES = {
     "bodies.new": "Nieuw overleg",
     "bodies.edit": "Overleg wijzigen",
     "mail.failed": "Mislukte berichten",
+    "status.index": "Status van de achtergrondverwerking",
     "login_providers.index": "Organisatie-accounts",
     "login_providers.new": "Nieuw organisatie-account",
     "login_providers.edit": "Organisatie-account wijzigen",

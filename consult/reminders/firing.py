@@ -3,10 +3,13 @@ to the audience as of now, as outbox messages or digest entries.
 
 - A reminder is claimed by one conditional UPDATE (planned -> sending, or straight to
   skipped/cancelled): two processes can never both take it. Its messages are written
-  in chunks of FANOUT_CHUNK recipients, each its own transaction, so delivery starts
-  with the first chunk and no transaction holds SQLite's write lock for the whole
-  audience; then it becomes sent. A process that dies halfway leaves it "sending":
-  after REMINDER_STUCK_MINUTES it is planned again and fired anew.
+  in chunks of REMINDER_FANOUT_CHUNK recipients, each its own transaction, so delivery
+  starts with the first chunk and no transaction holds SQLite's write lock for the
+  whole audience; then it becomes sent. The claim is stamped with the real time and
+  renewed with every chunk (which also records the recipients so far). A process that
+  dies halfway leaves it "sending": once its claim is REMINDER_STUCK_MINUTES old it is
+  planned again and fired anew, at most REMINDER_MAX_ATTEMPTS times; then it is failed,
+  visibly, in the overview and on the status page.
 - Every message has an idempotency key (unique in the outbox); inserting one that exists
   is a no-op, so a repeated or resumed producer never queues a message twice.
 """
@@ -52,7 +55,7 @@ from consult.reminders.preferences import effective_mode, unsubscribe_token
 
 log = logging.getLogger("consult.reminders")
 
-FANOUT_CHUNK = 500
+FANOUT_CHUNK = 500  # the default of REMINDER_FANOUT_CHUNK
 
 
 # --- the message ------------------------------------------------------------------------
@@ -104,13 +107,25 @@ def reminder_key(rule_id: int, meeting_id: int, user_id: int, due: datetime) -> 
 # --- claiming ------------------------------------------------------------------------
 
 def claim(reminder_id: int, status: ReminderStatus, now: datetime, note: str = "") -> bool:
-    """planned -> `status`, only if still planned: exactly one process wins."""
+    """planned -> `status`, only if still planned: exactly one process wins. The claim
+    ages in real time, whatever moment the tick runs for."""
     return db.session.execute(
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.status == ReminderStatus.PLANNED)
-        .values(status=status, claimed_at=now, processed_at=now, note=note)
+        .values(status=status, claimed_at=utcnow(), processed_at=now, note=note,
+                attempts=Reminder.attempts + (1 if status == ReminderStatus.SENDING else 0))
         .execution_options(synchronize_session=False)
     ).rowcount == 1
+
+
+def renew_claim(fanout: "Fanout") -> None:
+    """After a chunk, in its transaction: still alive, and this far."""
+    db.session.execute(
+        update(Reminder).where(Reminder.id == fanout.reminder.id,
+                               Reminder.status == ReminderStatus.SENDING)
+        .values(claimed_at=utcnow(),
+                recipients=fanout.before + fanout.queued + fanout.digested)
+        .execution_options(synchronize_session=False))
 
 
 def verdict(reminder: Reminder, now: datetime) -> tuple[ReminderStatus, str]:
@@ -142,6 +157,8 @@ def fire_reminder(reminder_id: int, now: datetime) -> ReminderStatus | None:
         db.session.rollback()
         return None
     resumed = reminder.claimed_at is not None
+    # What an earlier, interrupted run queued (recorded with each of its chunks).
+    before = reminder.recipients if resumed else 0
     status, note = verdict(reminder, now)
     if not claim(reminder_id, status if status != ReminderStatus.SENT
                  else ReminderStatus.SENDING, now, note):
@@ -150,18 +167,18 @@ def fire_reminder(reminder_id: int, now: datetime) -> ReminderStatus | None:
     db.session.commit()
     if status != ReminderStatus.SENT:
         return status
-    queued, digested, off = write_messages(reminder, now)
+    queued, digested, off = write_messages(reminder, now, before)
     parts = [f"{queued} e-mail(s)"]
     if digested:
         parts.append(f"{digested} in dagoverzicht")
     if off:
         parts.append(f"{off} afgemeld")
     if resumed:
-        parts.append("hervat na een onderbreking")
+        parts.append(f"hervat na een onderbreking ({before} waren al klaargezet)")
     db.session.execute(
         update(Reminder).where(Reminder.id == reminder_id,
                                Reminder.status == ReminderStatus.SENDING)
-        .values(status=ReminderStatus.SENT, recipients=queued + digested,
+        .values(status=ReminderStatus.SENT, recipients=before + queued + digested,
                 note=", ".join(parts))
         .execution_options(synchronize_session=False))
     db.session.commit()
@@ -182,6 +199,7 @@ class Fanout:
     queued: int = 0
     digested: int = 0
     off: int = 0
+    before: int = 0  # recipients an interrupted earlier run already covered
 
 
 def read_fanout(reminder: Reminder, now: datetime) -> Fanout:
@@ -196,19 +214,23 @@ def read_fanout(reminder: Reminder, now: datetime) -> Fanout:
         calendar=(meeting_filename(meeting), "text/calendar", meeting_calendar(meeting, now)))
 
 
-def write_messages(reminder: Reminder, now: datetime) -> tuple[int, int, int]:
+def write_messages(reminder: Reminder, now: datetime, before: int = 0
+                   ) -> tuple[int, int, int]:
     """The reminder's messages (or digest entries) for its audience as of now, committed
-    per FANOUT_CHUNK recipients; a few queries per chunk whatever the audience's size.
+    per REMINDER_FANOUT_CHUNK recipients; a few queries per chunk whatever the audience's size.
     Returns the messages queued, the digest entries and the members who opted out."""
     fanout = read_fanout(reminder, now)
+    fanout.before = before
     # Everything read above stays loaded across the chunks' commits; the first commit
     # ends the reading transaction, so each chunk's transaction only writes.
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         db.session.commit()
-        for start in range(0, len(fanout.recipients), FANOUT_CHUNK):
-            write_chunk(fanout, fanout.recipients[start:start + FANOUT_CHUNK], now)
+        chunk = current_app.config.get("REMINDER_FANOUT_CHUNK") or FANOUT_CHUNK
+        for start in range(0, len(fanout.recipients), chunk):
+            write_chunk(fanout, fanout.recipients[start:start + chunk], now)
+            renew_claim(fanout)
             db.session.commit()
     finally:
         session.expire_on_commit = expire_on_commit
@@ -258,28 +280,37 @@ def due_reminder_ids(now: datetime, limit: int = 500) -> list[int]:
     return ids
 
 
-def release_stuck_reminders(now: datetime) -> int:
-    """Reminders left "sending" by a crashed process are planned again (conditional
-    update: a fresh claim is never taken over)."""
-    minutes = current_app.config["REMINDER_STUCK_MINUTES"]
+def release_stuck_reminders() -> tuple[int, int]:
+    """Reminders left "sending" by a crashed process (a claim older than
+    REMINDER_STUCK_MINUTES, in real time) are planned again, or failed once they were
+    claimed REMINDER_MAX_ATTEMPTS times. Conditional updates: a fresh claim is never
+    taken over. Returns (released, failed)."""
+    stale = (Reminder.status == ReminderStatus.SENDING,
+             Reminder.claimed_at < utcnow() - timedelta(
+                 minutes=current_app.config["REMINDER_STUCK_MINUTES"]))
+    tries = current_app.config["REMINDER_MAX_ATTEMPTS"]
+    failed = db.session.execute(
+        update(Reminder).where(*stale, Reminder.attempts >= tries)
+        .values(status=ReminderStatus.FAILED, processed_at=utcnow(),
+                note=f"mislukt: {tries} keer afgebroken; de berichten die er al waren "
+                     "zijn verstuurd")
+        .execution_options(synchronize_session=False)).rowcount
     released = db.session.execute(
-        update(Reminder)
-        .where(Reminder.status == ReminderStatus.SENDING,
-               Reminder.claimed_at < now - timedelta(minutes=minutes))
+        update(Reminder).where(*stale)
         .values(status=ReminderStatus.PLANNED, processed_at=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False)).rowcount
     db.session.commit()
-    if released:
-        log.warning("released %s reminders stuck in sending", released)
-    return released
+    if released or failed:
+        log.warning("reminders stuck in sending: %s released, %s failed", released, failed)
+    return released, failed
 
 
 def process_due_reminders(now: datetime | None = None) -> dict[str, int]:
     """Every due planned reminder: sent (messages queued), skipped or cancelled."""
     now = now or utcnow()
-    counts = {"reminders": 0, "skipped": 0, "cancelled": 0,
-              "resumed": release_stuck_reminders(now)}
+    resumed, failed = release_stuck_reminders()
+    counts = {"reminders": 0, "skipped": 0, "cancelled": 0, "resumed": resumed,
+              "reminders_failed": failed}
     for reminder_id in due_reminder_ids(now):
         try:
             status = fire_reminder(reminder_id, now)

@@ -71,6 +71,7 @@ class ReminderStatus(enum.StrEnum):
     SENT = "sent"
     SKIPPED = "skipped"
     CANCELLED = "cancelled"
+    FAILED = "failed"  # its fan-out died REMINDER_MAX_ATTEMPTS times
 
 
 STATUS_LABELS = {
@@ -79,6 +80,7 @@ STATUS_LABELS = {
     ReminderStatus.SENT: "verstuurd",
     ReminderStatus.SKIPPED: "overgeslagen",
     ReminderStatus.CANCELLED: "vervallen",
+    ReminderStatus.FAILED: "mislukt",
 }
 
 
@@ -138,7 +140,10 @@ class Reminder(db.Model):
     status: Mapped[ReminderStatus] = mapped_column(str_enum(ReminderStatus),
                                                    default=ReminderStatus.PLANNED)
     planned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The real time of the claim, renewed per chunk of its fan-out; `attempts` counts
+    # the claims, so a fan-out that keeps dying fails visibly instead of looping.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recipients: Mapped[int] = mapped_column(default=0)
     note: Mapped[str] = mapped_column(Text, default="")

@@ -13,14 +13,14 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings.models import Meeting
 from tests.e2e.conftest import login_with_password
-from tests.test_exports import export_threads  # noqa: F401  (fixture: threads finish)
+from tests.test_exports import export_worker  # noqa: F401  (fixture: makes export jobs)
 
 pytestmark = pytest.mark.e2e
 
 
 def test_delegate_consolidates_and_member_sees_the_result(
         app, live_server, browser, page, check_a11y, people, world, users,
-        export_threads):  # noqa: F811
+        export_worker):  # noqa: F811
     with app.app_context():
         meeting = db.session.get(Meeting, world["meeting"])
         item = meeting.items[0]

@@ -10,7 +10,7 @@ from docx import Document
 
 from consult.exports import documents
 from tests.e2e.conftest import login_with_password
-from tests.test_exports import export_threads  # noqa: F401  (fixture: threads finish)
+from tests.test_exports import export_worker  # noqa: F401  (fixture: makes export jobs)
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,7 @@ def slow_docx(monkeypatch):
 
 
 def test_delegate_exports_docx_with_progress(app, live_server, page, check_a11y, people, world,
-                                             slow_docx, export_threads):  # noqa: F811
+                                             slow_docx, export_worker):  # noqa: F811
     polls: list[str] = []
     page.on("request", lambda request: polls.append(request.url)
             if re.search(r"/exports/\d+$", request.url)
