@@ -57,10 +57,15 @@ class NotificationForm(DutchForm):
         "inbreng gaf")
 
 
-def comment_form(item, *, submitted: bool = False, **values) -> CommentForm:
-    """The input form of one item, empty or (submitted) filled from the request. The
-    prefix keeps field ids unique when the forms of many items share the meeting page."""
+def comment_form(item, *, submitted: bool = False, formdata=None, **values) -> CommentForm:
+    """The input form of one item, empty, (submitted) filled from the request, or from
+    `formdata` (a kept form). The prefix keeps field ids unique when the forms of many
+    items share the meeting page."""
     prefix = f"i{item.id}"
-    form = CommentForm(prefix=prefix) if submitted else CommentForm(
-        formdata=None, prefix=prefix, **values)
+    if formdata is not None:
+        form = CommentForm(formdata=formdata, prefix=prefix)
+    elif submitted:
+        form = CommentForm(prefix=prefix)
+    else:
+        form = CommentForm(formdata=None, prefix=prefix, **values)
     return form.for_user(on_behalf_choices(current_user))

@@ -4,12 +4,13 @@
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from consult.accounts.kept_forms import resumes
 from consult.accounts.models import Organisation, User
 from consult.comments import participation as participation_services
 from consult.comments import services
 from consult.comments.forms import NotificationForm, OnBehalfForm, comment_form
 from consult.comments.models import CommentKind, OnBehalf
-from consult.database import writes_on_get
+from consult.database import utcnow, writes_on_get
 from consult.extensions import db
 from consult.meetings.pages import inline_context, item_context
 from consult.pages import render_page, wants_fragment
@@ -80,6 +81,32 @@ def late(item_id: int):
     if wants_fragment():
         return answer(item, saved=True)
     return back_to(item, inline=False, saved=True)
+
+
+KEPT = "Uw tekst is bewaard. Er is nog niets opgeslagen: controleer hem en verstuur hem."
+
+
+@resumes("comments.give")
+@resumes("comments.late")
+def resume_input(view_args: dict, formdata):
+    """A kept input (the session or the form expired): the item's own input form with
+    the text in it, or the late form once the deadline passed."""
+    item = item_for("asked_for_input", view_args["item_id"])
+    form = comment_form(item, formdata=formdata)
+    flash(KEPT, "info")
+    late = utcnow() >= item.meeting.input_deadline
+    return render_page("meetings/item.html", **item_context(item, form=form, late=late))
+
+
+@resumes("comments.edit")
+def resume_edit(view_args: dict, formdata):
+    comment = comment_for("own_comment", view_args["comment_id"])
+    form = comment_form(comment.item, formdata=formdata)
+    flash(KEPT, "info")
+    if not can_change_comment(current_user, comment):
+        return render_page("meetings/item.html", **item_context(
+            comment.item, form=form, late=True, error=DEADLINE_PASSED))
+    return edit_page(comment, form)
 
 
 def edit_page(comment, form, status=200, error=None):
