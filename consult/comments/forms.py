@@ -13,10 +13,12 @@ KIND_CHOICES = [SelectChoice(kind.value, label) for kind, label in KIND_LABELS.i
 
 class CommentForm(DutchForm):
     kind = SelectField("Soort", choices=KIND_CHOICES, default=CommentKind.INPUT.value)
+    # No maxlength: the browser would cut a pasted text without a word. data-maxlength
+    # gives a counter (static/js/consult.js); the server says how much is too long.
     text = TextAreaField(
         "Uw inbreng",
         description=f"Maximaal {MAX_TEXT} tekens. Webadressen worden klikbare links.",
-        render_kw={"maxlength": MAX_TEXT, "rows": 6},
+        render_kw={"data-maxlength": MAX_TEXT, "rows": 6},
     )
     on_behalf = SelectField("Namens", default=OnBehalf.SELF.value)
     # "meeting" when the form sits inline on the meeting page: answer with that fragment.
@@ -48,7 +50,7 @@ class OnBehalfForm(DutchForm):
     received_via = StringField("Ontvangen via", validators=[Length(max=100)],
                                description="Bijvoorbeeld: per e-mail, telefonisch.")
     kind = SelectField("Soort", choices=KIND_CHOICES, default=CommentKind.INPUT.value)
-    text = TextAreaField("Inbreng", render_kw={"maxlength": MAX_TEXT, "rows": 6})
+    text = TextAreaField("Inbreng", render_kw={"data-maxlength": MAX_TEXT, "rows": 6})
 
 
 class NotificationForm(DutchForm):

@@ -73,14 +73,17 @@ def give(item_id: int):
 def late(item_id: int):
     item = item_for("asked_for_input", item_id)
     form = comment_form(item, submitted=True)
+    inline = form.context.data == "meeting"
     try:
         services.send_late_input(current_user, item, kind=form.kind_value, text=form.text.data,
                                  on_behalf=form.on_behalf_value)
     except (services.InputError, ValueError) as error:
-        return answer(item, status=422, form=form, error=str(error), late=True)
+        message = str(error) if isinstance(error, services.InputError) else \
+            "Kies een soort en namens wie u inbreng geeft."
+        return answer(item, status=422, inline=inline, form=form, error=message, late=True)
     if wants_fragment():
-        return answer(item, saved=True)
-    return back_to(item, inline=False, saved=True)
+        return answer(item, inline=inline, saved=True)
+    return back_to(item, inline, saved=True)
 
 
 KEPT = "Uw tekst is bewaard. Er is nog niets opgeslagen: controleer hem en verstuur hem."

@@ -1,4 +1,5 @@
-"""kept forms: what a member typed when the session or the form expired, shown again
+"""kept forms (what a member typed when the session or the form expired, shown again);
+digest entries for late input (a comment instead of a reminder)
 
 Revision ID: 2a57cf2b9490
 Revises: c2e08b6a643d
@@ -33,9 +34,22 @@ def upgrade():
     )
     with op.batch_alter_table('kept_form', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kept_form_created_at'), ['created_at'], unique=False)
+    with op.batch_alter_table('digest_entry', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('comment_id', sa.Integer(), nullable=True))
+        batch_op.alter_column('reminder_id', existing_type=sa.INTEGER(), nullable=True)
+        batch_op.create_unique_constraint(batch_op.f('uq_digest_entry_comment_id_user_id'),
+                                          ['comment_id', 'user_id'])
+        batch_op.create_foreign_key(batch_op.f('fk_digest_entry_comment_id_comment'), 'comment',
+                                    ['comment_id'], ['id'], ondelete='CASCADE')
 
 
 def downgrade():
+    with op.batch_alter_table('digest_entry', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_digest_entry_comment_id_comment'),
+                                 type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('uq_digest_entry_comment_id_user_id'), type_='unique')
+        batch_op.alter_column('reminder_id', existing_type=sa.INTEGER(), nullable=False)
+        batch_op.drop_column('comment_id')
     with op.batch_alter_table('kept_form', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_kept_form_created_at'))
     op.drop_table('kept_form')
