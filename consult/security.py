@@ -77,9 +77,7 @@ def handle_csrf_error(error: CSRFError):
     if token is None:
         flash("Het formulier was verlopen. Probeer het opnieuw.", "error")
         return go_to(page_to_return_to())
-    flash("Uw formulier was verlopen. Er is nog niets opgeslagen; wat u invulde staat "
-          "hieronder. Controleer het en verstuur het opnieuw.", "info")
-    return go_to(url_for("kept.show", token=token))
+    return go_to(url_for("kept.show", token=token))  # that page says what happened
 
 
 def handle_http_error(error: HTTPException):

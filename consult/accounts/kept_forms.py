@@ -90,7 +90,8 @@ def keep_posted_form(now: datetime | None = None) -> str | None:
 
 def find_kept_form(token: str, now: datetime | None = None) -> KeptForm | None:
     """The kept form of this token, if it is still kept and nobody else claimed it; the
-    first logged-in user to open it claims it."""
+    first logged-in user to open it claims it (the page shows a claimed one only to its
+    owner, after logging in)."""
     now = now or utcnow()
     hours = current_app.config["KEPT_FORM_HOURS"]
     kept = db.session.scalar(select(KeptForm).where(
@@ -103,8 +104,6 @@ def find_kept_form(token: str, now: datetime | None = None) -> KeptForm | None:
             kept.user_id = current_user.id
         elif kept.user_id != current_user.id:
             return None
-    elif kept.user_id is not None:
-        return None
     return kept
 
 

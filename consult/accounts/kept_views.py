@@ -1,7 +1,7 @@
 """The page of a kept form (consult/accounts/kept_forms.py): the form's own page when its
 domain registered one, else the fields with their labels and "Opnieuw versturen"."""
 
-from flask import Blueprint, url_for
+from flask import Blueprint, flash, url_for
 from flask_login import current_user
 
 from consult.accounts.kept_forms import RESUMERS, find_kept_form, go_to, kept_endpoint
@@ -9,6 +9,9 @@ from consult.database import writes_on_get
 from consult.pages import render_page
 
 bp = Blueprint("kept", __name__)
+
+SESSION_ENDED = ("Uw sessie is verlopen. Log opnieuw in; daarna staat wat u invulde weer "
+                 "klaar om te versturen.")
 
 # How a posted field is named when it is shown back (also with a form prefix: "i5-text").
 FIELD_LABELS = {"email": "E-mailadres", "name": "Naam", "text": "Tekst", "kind": "Soort",
@@ -37,10 +40,11 @@ def show(token: str):
                            title="Niets meer bewaard")
     match = kept_endpoint(kept)
     resume = RESUMERS.get(match[0]) if match else None
+    if not current_user.is_authenticated and (resume is not None or kept.user_id is not None):
+        flash(SESSION_ENDED, "info")
+        return go_to(url_for("accounts.login", next=url_for("kept.show", token=token)),
+                     status=401)
     if resume is not None:
-        if not current_user.is_authenticated:
-            return go_to(url_for("accounts.login", next=url_for("kept.show", token=token)),
-                         status=401)
         return resume(match[1], kept.formdata)
     return render_page("accounts/kept.html", kept=kept, fields=shown_fields(kept.formdata),
                        title="Uw formulier is verlopen")

@@ -6,7 +6,7 @@ from wtforms.validators import Length
 from consult.accounts.forms import DutchForm
 from consult.accounts.models import Organisation
 from consult.comments.models import CommentKind, OnBehalf
-from consult.comments.services import KIND_LABELS, MAX_TEXT, on_behalf_choices
+from consult.comments.services import KIND_LABELS, MAX_TEXT, dutch_number, on_behalf_choices
 
 KIND_CHOICES = [SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
 
@@ -17,7 +17,7 @@ class CommentForm(DutchForm):
     # gives a counter (static/js/consult.js); the server says how much is too long.
     text = TextAreaField(
         "Uw inbreng",
-        description=f"Maximaal {MAX_TEXT} tekens. Webadressen worden klikbare links.",
+        description=f"Maximaal {dutch_number(MAX_TEXT)} tekens. Webadressen worden klikbare links.",
         render_kw={"data-maxlength": MAX_TEXT, "rows": 6},
     )
     on_behalf = SelectField("Namens", default=OnBehalf.SELF.value)
