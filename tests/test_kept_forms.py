@@ -138,3 +138,27 @@ def test_old_kept_forms_are_purged(app, client, world):
     with app.app_context():
         assert db.session.scalar(select(db.func.count(KeptForm.id))) == 1
     assert kept_page.startswith("/bewaard/")
+
+
+def test_an_expired_edit_comes_back_in_the_edit_form(client, route_world, auth):
+    comment, item = route_world["comment"], route_world["item"]
+    response = client.post(f"/inbreng/{comment}/bewerken", data=input_data(item, "Gewijzigd"))
+    kept_page = next_of(response.headers["Location"])
+    auth.login("member")
+    html = client.get(kept_page).get_data(as_text=True)
+    assert "Inbreng wijzigen" in html and "Gewijzigd</textarea>" in html
+
+
+def test_a_form_without_a_page_of_its_own_is_shown_with_labels_and_sent_again(client, world,
+                                                                               auth):
+    """No raw field names: a field we can name gets its label, the rest stays hidden."""
+    meeting = world["meeting"]
+    response = client.post(f"/vergaderingen/{meeting}/geen-inbreng", data={"context": "meeting"})
+    kept_page = next_of(response.headers["Location"])
+    auth.login("member")
+    html = client.get(kept_page).get_data(as_text=True)
+    assert f'<form method="post" action="/vergaderingen/{meeting}/geen-inbreng"' in html
+    assert '<input type="hidden" name="context" value="meeting">' in html
+    assert "Opnieuw versturen" in html
+    assert client.post(f"/vergaderingen/{meeting}/geen-inbreng",
+                       data={"context": "meeting"}).status_code == 303
