@@ -112,7 +112,7 @@ def test_late_input_is_on_the_desk_and_in_the_delegates_daily_digest(app, client
     client.get(f"/vergaderingen/{world['meeting']}/werkruimte")  # seen
     assert "1 te laat ingediend</a>" in client.get("/").get_data(as_text=True)
     with app.test_request_context():
-        send_digests(utcnow() + timedelta(days=1, hours=12))
+        send_digests((utcnow() + timedelta(days=1)).replace(hour=12))  # 13.00 in Amsterdam
         [digest] = db.session.scalars(select(OutboxMessage).where(
             OutboxMessage.kind == "reminder_digest")).all()
         assert digest.user_id == users["delegate"]
