@@ -162,3 +162,12 @@ def test_a_form_without_a_page_of_its_own_is_shown_with_labels_and_sent_again(cl
     assert "Opnieuw versturen" in html
     assert client.post(f"/vergaderingen/{meeting}/geen-inbreng",
                        data={"context": "meeting"}).status_code == 303
+
+
+def test_a_form_kept_for_a_route_that_needs_a_login_is_shown_only_after_logging_in(client,
+                                                                                    world):
+    response = client.post(f"/vergaderingen/{world['meeting']}/geen-inbreng",
+                           data={"context": "meeting", "note": "privé"})
+    kept_page = next_of(response.headers["Location"])
+    answer = client.get(kept_page)
+    assert answer.status_code == 302 and next_of(answer.headers["Location"]) == kept_page

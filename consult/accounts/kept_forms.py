@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 from htmx_flask import request as htmx_request
-from sqlalchemy import ForeignKey, String, Text, delete, select
+from sqlalchemy import Boolean, ForeignKey, String, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
@@ -37,6 +37,8 @@ class KeptForm(db.Model):
     path: Mapped[str] = mapped_column(String(500))
     fields: Mapped[str] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    # Kept because the route needs a login: shown only after logging in.
+    needs_login: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
     @property
@@ -72,7 +74,7 @@ def posted_fields() -> list[tuple[str, str]]:
     return fields
 
 
-def keep_posted_form(now: datetime | None = None) -> str | None:
+def keep_posted_form(needs_login: bool = False, now: datetime | None = None) -> str | None:
     """Store this request's form; returns the token of its page (None: nothing typed)."""
     fields = posted_fields()
     if not fields:
@@ -83,7 +85,8 @@ def keep_posted_form(now: datetime | None = None) -> str | None:
     token = secrets.token_urlsafe(24)
     user_id = current_user.id if current_user.is_authenticated else None
     db.session.add(KeptForm(token_hash=hash_token(token), path=request.path[:500],
-                            fields=json.dumps(fields), user_id=user_id, created_at=now))
+                            fields=json.dumps(fields), user_id=user_id,
+                            needs_login=needs_login, created_at=now))
     keep_changes()  # also when the answer is an error (htmx: 401 with HX-Redirect)
     return token
 
@@ -149,7 +152,7 @@ def login_required_answer():
         next_url = request.full_path.rstrip("?")
         flash("Log in om deze pagina te bekijken.", "info")
     else:
-        token = keep_posted_form()
+        token = keep_posted_form(needs_login=True)
         next_url = url_for("kept.show", token=token) if token else page_to_return_to()
         flash("Uw sessie is verlopen. Log opnieuw in; daarna staat wat u invulde weer klaar "
               "om te versturen." if token else "Uw sessie is verlopen. Log opnieuw in.", "info")

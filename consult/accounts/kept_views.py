@@ -40,7 +40,8 @@ def show(token: str):
                            title="Niets meer bewaard")
     match = kept_endpoint(kept)
     resume = RESUMERS.get(match[0]) if match else None
-    if not current_user.is_authenticated and (resume is not None or kept.user_id is not None):
+    if not current_user.is_authenticated and (
+            resume is not None or kept.needs_login or kept.user_id is not None):
         flash(SESSION_ENDED, "info")
         return go_to(url_for("accounts.login", next=url_for("kept.show", token=token)),
                      status=401)

@@ -26,6 +26,7 @@ def upgrade():
         sa.Column('path', sa.String(length=500), nullable=False),
         sa.Column('fields', sa.Text(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=True),
+        sa.Column('needs_login', sa.Boolean(), nullable=False),
         sa.Column('created_at', consult.database.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_kept_form_user_id_user'),
                                 ondelete='CASCADE'),
