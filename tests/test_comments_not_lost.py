@@ -119,3 +119,12 @@ def test_late_input_is_on_the_desk_and_in_the_delegates_daily_digest(app, client
         assert "stuurde na de deadline nog inbreng op punt 1." in digest.body_text
         assert "de regio's zijn er niet klaar voor." in digest.body_text
         assert f"/agendapunten/{item}/werkruimte" in digest.body_text
+
+
+def test_the_deadline_error_is_shown_once_on_the_item_page(app, client, auth, world):
+    item = world["item"]
+    auth.login("member")
+    close_deadline(app, item)
+    html = client.post(f"/agendapunten/{item}/inbreng", data=form_data(item)).get_data(
+        as_text=True)
+    assert html.count("De deadline voor inbreng is verstreken.") == 1
