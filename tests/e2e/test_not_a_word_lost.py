@@ -62,7 +62,7 @@ def test_an_expired_session_without_javascript_keeps_the_text_in_the_real_form(
 
 
 def test_an_expired_session_with_htmx_is_a_login_prompt_not_a_500(live_server, page, people,
-                                                                   world):
+                                                                   world, check_a11y):
     item = world["item"]
     login_with_password(page, live_server, people["member"])
     page.goto(f"{live_server}/vergaderingen/{world['meeting']}")
@@ -73,6 +73,7 @@ def test_an_expired_session_with_htmx_is_a_login_prompt_not_a_500(live_server, p
     log_in_again(page, people["member"])
     assert page.input_value(f"#i{item}-text") == TEXT
     assert page.get_by_text("Er ging iets mis").count() == 0
+    check_a11y(page, "the kept input in the item's form")
     page.get_by_role("button", name="Inbreng versturen").click()
     page.locator("#inbreng").get_by_text("Opgeslagen. Dank u wel.").wait_for()
     assert page.console_errors == []
@@ -98,7 +99,7 @@ def test_an_expired_form_while_logged_in_comes_back_filled_in(live_server, page,
 
 @pytest.mark.parametrize("javascript", [True, False])
 def test_the_deadline_passing_on_the_meeting_page_keeps_the_text_and_offers_late_input(
-        app, browser, live_server, people, world, javascript):
+        app, browser, live_server, people, world, javascript, check_a11y):
     context = browser.new_context(locale="nl-NL", java_script_enabled=javascript)
     page = context.new_page()
     item = world["item"]
@@ -110,6 +111,8 @@ def test_the_deadline_passing_on_the_meeting_page_keeps_the_text_and_offers_late
     page.locator(f"#respons-{item}").get_by_role("button", name="Inbreng versturen").click()
     late_form = page.locator(f"form[action='/agendapunten/{item}/late-inbreng']")
     late_form.wait_for()
+    if javascript:
+        check_a11y(page, "the late form on the meeting page")
     assert page.get_by_text("Uw tekst staat hieronder").is_visible()  # once, not twice
     assert late_form.locator("textarea").input_value() == TEXT
     late_form.get_by_role("button", name="Stuur naar de gedelegeerde als late inbreng").click()
@@ -128,7 +131,7 @@ def test_the_deadline_passing_on_the_meeting_page_keeps_the_text_and_offers_late
     delegate.context.close()
 
 
-def test_a_pasted_long_text_is_counted_never_cut(live_server, page, people, world):
+def test_a_pasted_long_text_is_counted_never_cut(live_server, page, people, world, check_a11y):
     item = world["item"]
     login_with_password(page, live_server, people["member"])
     page.goto(f"{live_server}/agendapunten/{item}")
@@ -139,8 +142,10 @@ def test_a_pasted_long_text_is_counted_never_cut(live_server, page, people, worl
     assert page.input_value(f"#i{item}-text") == pasted  # nothing dropped
     assert counter.inner_text().startswith(
         "Uw tekst is 100.000 tekens; het maximum is 5.000. Maak hem 95.000 tekens korter.")
+    check_a11y(page, "a text over the limit")
     page.get_by_role("button", name="Inbreng versturen").click()
-    page.locator("#inbreng").get_by_text("het maximum is 5.000").first.wait_for()
+    page.locator("#inbreng p.alert--error").get_by_text(  # the server's answer
+        "Uw tekst is 100.000 tekens; het maximum is 5.000.").wait_for()
     assert page.input_value(f"#i{item}-text") == pasted
     page.locator(f"#i{item}-text").fill(pasted[:4000])
     assert counter.inner_text() == "4.000 van 5.000 tekens"
