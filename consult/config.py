@@ -34,6 +34,9 @@ WTF_CSRF_HEADERS = ["X-CSRFToken"]
 
 # Login links and throttling.
 LOGIN_LINK_MINUTES = 15
+# How long a form that could not be sent (session or form expired) is kept for its
+# author to send after logging in (consult/accounts/kept_forms.py).
+KEPT_FORM_HOURS = 24
 LOGIN_LINK_LIMIT_PER_ADDRESS = 5  # per hour
 LOGIN_LINK_LIMIT_PER_IP = 30  # per hour
 # Wrong passwords per 15 minutes: per address from one IP address (a stranger locks his

@@ -2,11 +2,12 @@
 
 from datetime import datetime
 from urllib.parse import urlsplit
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, make_response, render_template
 from htmx_flask import request
-from jinja2_fragments.flask import render_block
+from jinja2 import Template, nodes
 
 from consult.database import utcnow
 
@@ -16,6 +17,42 @@ def wants_fragment() -> bool:
     return bool(request.htmx) and not request.htmx.boosted and not (
         request.htmx.history_restore_request
     )
+
+
+# What a template declares at its top level (imports, macros, `set`): a block rendered
+# on its own needs these too, as it does inside the whole page.
+DECLARATIONS = (nodes.Import, nodes.FromImport, nodes.Macro, nodes.Assign, nodes.AssignBlock)
+_preludes: "WeakKeyDictionary[Template, Template]" = WeakKeyDictionary()
+
+
+def prelude(template: Template) -> Template:
+    """A template of only `template`'s top-level declarations, compiled once per
+    (re)loaded template."""
+    if template not in _preludes:
+        env = template.environment
+        source, filename, _ = env.loader.get_source(env, template.name)
+        tree = env.parse(source, template.name, filename)
+        body = [node for node in tree.body if isinstance(node, DECLARATIONS)]
+        code = env.compile(nodes.Template(body, lineno=1).set_environment(env),
+                           template.name, filename)
+        _preludes[template] = env.template_class.from_code(env, code, template.globals)
+    return _preludes[template]
+
+
+def render_block(template_name: str, block: str, **context) -> str:
+    """One block of a template, with everything the template imports or declares at
+    its top level in scope (jinja2-fragments' render_block leaves those out, so a
+    block that uses a macro imported at the top failed with "'field' is undefined")."""
+    app = current_app._get_current_object()
+    app.update_template_context(context)
+    template = app.jinja_env.get_template(template_name)
+    ctx = template.new_context(context)
+    try:
+        for _ in prelude(template).root_render_func(ctx):
+            pass  # declarations only: they fill ctx.vars, their output is not wanted
+        return app.jinja_env.concat(template.blocks[block](ctx))
+    except Exception:
+        return app.jinja_env.handle_exception()
 
 
 def render_page(template: str, block: str = "content", status: int = 200, **context):

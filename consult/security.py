@@ -2,11 +2,12 @@
 
 import contextlib
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, flash, g, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from consult.accounts.kept_forms import go_to, keep_posted_form, page_to_return_to
 from consult.extensions import db, login_manager
 from consult.pages import render_page
 
@@ -35,16 +36,6 @@ ERROR_TITLES = {
     500: "Er ging iets mis",
     503: "Tijdelijk niet beschikbaar",
 }
-
-# How a posted field is named when it is shown back to the user.
-FIELD_LABELS = {"email": "E-mailadres", "name": "Naam", "text": "Tekst", "kind": "Soort",
-                "municipality": "Gemeente", "body": "Tekst", "title": "Titel"}
-
-
-def is_secret_field(name: str) -> bool:
-    """Passwords and tokens are never echoed back into a page (also with a form prefix)."""
-    return "password" in name or name.endswith("csrf_token")
-
 
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -78,20 +69,15 @@ def set_cache_headers(response) -> None:
 
 
 def handle_csrf_error(error: CSRFError):
-    """A missing or expired token: keep what the user typed and offer to send it again."""
+    """A missing or expired token (the page stood open too long, the session ended):
+    keep what the user typed and show it again on a page of its own, from where it is
+    sent again (after logging in, if the session ended too)."""
     db.session.rollback()
-    kept = [
-        (name, FIELD_LABELS.get(name, name), value)
-        for name, value in request.form.items(multi=True)
-        if not is_secret_field(name)
-    ]
-    return render_page(
-        "errors/csrf.html",
-        status=400,
-        kept=kept,
-        action=request.full_path.rstrip("?"),
-        title="Uw formulier is verlopen",
-    )
+    token = keep_posted_form()
+    if token is None:
+        flash("Het formulier was verlopen. Probeer het opnieuw.", "error")
+        return go_to(page_to_return_to())
+    return go_to(url_for("kept.show", token=token))  # that page says what happened
 
 
 def handle_http_error(error: HTTPException):

@@ -101,7 +101,7 @@ def test_5000_characters_is_the_limit_and_the_text_stays(app, client, auth, worl
     response = post_input(client, world["item"], too_long)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "het maximum is 5000" in html and too_long in html
+    assert "het maximum is 5.000" in html and too_long in html
     # Windows line endings count once.
     assert post_input(client, world["item"], "c\r\n" * 2500).status_code == 303
 

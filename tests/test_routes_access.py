@@ -3,6 +3,8 @@ page; members, regional chairs and the delegate of another body get 403 where on
 body's delegates and admins may act. A route missing from CASES fails
 test_every_route_is_listed, so a new route cannot slip in unchecked."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from tests.conftest import AuthActions, clean_database, create_users, create_world, extend_world
@@ -77,6 +79,8 @@ CASES = [
     ("login_providers.edit", "GET", "/beheer/organisatie-accounts/{login_provider}", ADMIN_ONLY),
     ("login_providers.delete", "POST", "/beheer/organisatie-accounts/{login_provider}/verwijderen",
      statuses(member=403, admin=303)),
+    # A kept form (session or form expired): unknown tokens show "niets meer bewaard".
+    ("kept.show", "GET", "/bewaard/onbekend", everyone(404)),
     ("members.index", "GET", "/beheer/leden", ADMIN_ONLY),
     ("members.invite", "GET", "/beheer/leden/nieuw", ADMIN_ONLY),
     ("members.edit", "GET", "/beheer/leden/{member}", ADMIN_ONLY),
@@ -276,6 +280,39 @@ def test_route_access(app, endpoint, method, path, expected):
         if not ok:
             wrong[role] = (response.status_code, expected[role])
     assert wrong == {}, f"{method} {path}: {{role: (got, expected)}}"
+
+
+GET_CASES = [case for case in CASES if case[1] == "GET"]
+
+
+@pytest.mark.parametrize(("endpoint", "method", "path", "expected"), GET_CASES,
+                         ids=[f"{case[0]}:{case[2]}" for case in GET_CASES])
+def test_every_page_answers_an_htmx_request(app, endpoint, method, path, expected):
+    """htmx sends `HX-Request: true` also when it follows a redirect, so any page can be
+    asked for as a fragment: never a 500 (a block used a macro imported at the top of its
+    template), the same status as without htmx, and "log in first" is an HX-Redirect to
+    the login page with this page as `next` (a 302 would be followed into the fragment)."""
+    with app.app_context():
+        clean_database()
+    users = create_users(app)
+    world = extend_world(app, users, create_world(app, users))
+    wrong = {}
+    for role in ROLES:
+        client = app.test_client()
+        if role != "anonymous":
+            AuthActions(app, client, users).login(role)
+        url = path.format(**world)
+        headers = api_headers(app, role, users, world) if path.startswith("/api/v1") else {}
+        response = client.get(url, headers={"HX-Request": "true", **headers})
+        if expected[role] == LOGIN:
+            target = urlsplit(response.headers.get("HX-Redirect", ""))
+            ok = (response.status_code == 401 and target.path == "/inloggen"
+                  and parse_qs(target.query)["next"] == [url])
+        else:
+            ok = response.status_code == expected[role]
+        if not ok:
+            wrong[role] = (response.status_code, expected[role])
+    assert wrong == {}, f"GET {path} with HX-Request: {{role: (got, expected)}}"
 
 
 @pytest.mark.parametrize("member_id", [999999, "abc"])

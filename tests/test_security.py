@@ -1,6 +1,7 @@
 import pytest
 from sqlalchemy import select
 
+from consult.accounts.kept_forms import KeptForm
 from consult.accounts.models import User
 from consult.extensions import db
 from consult.security import CONTENT_SECURITY_POLICY
@@ -12,11 +13,12 @@ def app_config():
     return {"WTF_CSRF_ENABLED": True}
 
 
-def test_post_without_csrf_token_is_400_and_keeps_the_text(client, auth):
+def test_post_without_csrf_token_keeps_the_text_on_a_page(client, auth):
     auth.login("member")
     response = client.post("/inloggen", data={"email": "typed@example.org"})
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/bewaard/")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Uw formulier is verlopen" in html
     assert 'value="typed@example.org"' in html
     assert 'name="csrf_token"' in html  # a fresh token to send it again
@@ -31,10 +33,13 @@ def test_expired_csrf_token_keeps_long_text_but_never_passwords(app, client):
     response = client.post("/inloggen/wachtwoord", data={
         "pw-email": "a@example.org", "pw-password": "geheim wachtwoord", "text": long_text,
         "csrf_token": "verlopen"})
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Mijn inbreng over Common Ground.\nTweede regel met &lt;b&gt;tekst&lt;/b&gt;." in html
     assert "geheim wachtwoord" not in html
+    with app.app_context():
+        [kept] = db.session.scalars(select(KeptForm)).all()
+        assert "geheim" not in kept.fields and "pw-email" in kept.fields
 
 
 def test_csrf_token_in_header_is_accepted(app, client, users):

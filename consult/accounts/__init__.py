@@ -4,12 +4,13 @@ admins' member management (members.py, admin_views.py)."""
 
 from flask import Flask
 
-from consult.accounts import models, oidc_models  # noqa: F401  (tables for migrations)
+from consult.accounts import kept_forms, models, oidc_models  # noqa: F401  (tables for migrations)
 
 
 def init_app(app: Flask) -> None:
     from consult.accounts import (
         admin_views,
+        kept_views,
         oidc_admin_views,
         oidc_login,
         oidc_views,
@@ -19,8 +20,8 @@ def init_app(app: Flask) -> None:
     from consult.extensions import login_manager
 
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Log in om deze pagina te bekijken."
-    login_manager.login_message_category = "info"
+    # One answer for "log in first": htmx gets HX-Redirect, a POST keeps its form.
+    login_manager.unauthorized_handler(kept_forms.login_required_answer)
     login_manager.user_loader(services.load_session_user)
     app.register_blueprint(views.bp)
     app.register_blueprint(admin_views.bp)
@@ -29,3 +30,4 @@ def init_app(app: Flask) -> None:
     # For the login page's buttons only (a global, not a context processor: no query on
     # every other page).
     app.jinja_env.globals["organisation_logins"] = oidc_login.login_providers
+    app.register_blueprint(kept_views.bp)

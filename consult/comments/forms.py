@@ -6,17 +6,19 @@ from wtforms.validators import Length
 from consult.accounts.forms import DutchForm
 from consult.accounts.models import Organisation
 from consult.comments.models import CommentKind, OnBehalf
-from consult.comments.services import KIND_LABELS, MAX_TEXT, on_behalf_choices
+from consult.comments.services import KIND_LABELS, MAX_TEXT, dutch_number, on_behalf_choices
 
 KIND_CHOICES = [SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()]
 
 
 class CommentForm(DutchForm):
     kind = SelectField("Soort", choices=KIND_CHOICES, default=CommentKind.INPUT.value)
+    # No maxlength: the browser would cut a pasted text without a word. data-maxlength
+    # gives a counter (static/js/consult.js); the server says how much is too long.
     text = TextAreaField(
         "Uw inbreng",
-        description=f"Maximaal {MAX_TEXT} tekens. Webadressen worden klikbare links.",
-        render_kw={"maxlength": MAX_TEXT, "rows": 6},
+        description=f"Maximaal {dutch_number(MAX_TEXT)} tekens. Webadressen worden klikbare links.",
+        render_kw={"data-maxlength": MAX_TEXT, "rows": 6},
     )
     on_behalf = SelectField("Namens", default=OnBehalf.SELF.value)
     # "meeting" when the form sits inline on the meeting page: answer with that fragment.
@@ -48,7 +50,7 @@ class OnBehalfForm(DutchForm):
     received_via = StringField("Ontvangen via", validators=[Length(max=100)],
                                description="Bijvoorbeeld: per e-mail, telefonisch.")
     kind = SelectField("Soort", choices=KIND_CHOICES, default=CommentKind.INPUT.value)
-    text = TextAreaField("Inbreng", render_kw={"maxlength": MAX_TEXT, "rows": 6})
+    text = TextAreaField("Inbreng", render_kw={"data-maxlength": MAX_TEXT, "rows": 6})
 
 
 class NotificationForm(DutchForm):
@@ -57,10 +59,15 @@ class NotificationForm(DutchForm):
         "inbreng gaf")
 
 
-def comment_form(item, *, submitted: bool = False, **values) -> CommentForm:
-    """The input form of one item, empty or (submitted) filled from the request. The
-    prefix keeps field ids unique when the forms of many items share the meeting page."""
+def comment_form(item, *, submitted: bool = False, formdata=None, **values) -> CommentForm:
+    """The input form of one item, empty, (submitted) filled from the request, or from
+    `formdata` (a kept form). The prefix keeps field ids unique when the forms of many
+    items share the meeting page."""
     prefix = f"i{item.id}"
-    form = CommentForm(prefix=prefix) if submitted else CommentForm(
-        formdata=None, prefix=prefix, **values)
+    if formdata is not None:
+        form = CommentForm(formdata=formdata, prefix=prefix)
+    elif submitted:
+        form = CommentForm(prefix=prefix)
+    else:
+        form = CommentForm(formdata=None, prefix=prefix, **values)
     return form.for_user(on_behalf_choices(current_user))

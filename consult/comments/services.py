@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from consult.accounts.models import Organisation, User
 from consult.comments.models import Comment, CommentEvent, CommentKind, NoInput, OnBehalf
+from consult.comments.signals import late_input_sent
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.services import queue_message
@@ -41,14 +42,19 @@ class DeadlinePassed(InputError):
                          "u kunt hem als late inbreng naar de gedelegeerde sturen.")
 
 
+def dutch_number(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
 def clean_text(text: str | None) -> str:
     """Line breaks kept (normalised), surrounding white space dropped, length checked."""
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise InputError("Schrijf uw inbreng in het tekstvak.")
     if len(text) > MAX_TEXT:
-        raise InputError(f"Uw tekst is {len(text)} tekens; het maximum is {MAX_TEXT}. "
-                         "Maak hem iets korter.")
+        raise InputError(f"Uw tekst is {dutch_number(len(text))} tekens; het maximum is "
+                         f"{dutch_number(MAX_TEXT)}. Maak hem {dutch_number(len(text) - MAX_TEXT)}"
+                         " tekens korter: er is nog niets opgeslagen en niets weggelaten.")
     return text
 
 
@@ -101,8 +107,10 @@ def send_late_input(user: User, item: AgendaItem, *, kind: CommentKind, text: st
     now = now or utcnow()
     if now < item.meeting.input_deadline:
         return give_input(user, item, kind=kind, text=text, on_behalf=on_behalf, now=now)
-    return _store_input(user, item, kind=kind, text=text, on_behalf=on_behalf, now=now,
-                        late=True)
+    comment = _store_input(user, item, kind=kind, text=text, on_behalf=on_behalf, now=now,
+                           late=True)
+    late_input_sent.send(comment)
+    return comment
 
 
 def _store_input(user: User, item: AgendaItem, *, kind: CommentKind, text: str,

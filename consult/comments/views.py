@@ -4,12 +4,13 @@
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from consult.accounts.kept_forms import resumes
 from consult.accounts.models import Organisation, User
 from consult.comments import participation as participation_services
 from consult.comments import services
 from consult.comments.forms import NotificationForm, OnBehalfForm, comment_form
 from consult.comments.models import CommentKind, OnBehalf
-from consult.database import writes_on_get
+from consult.database import utcnow, writes_on_get
 from consult.extensions import db
 from consult.meetings.pages import inline_context, item_context
 from consult.pages import render_page, wants_fragment
@@ -72,14 +73,43 @@ def give(item_id: int):
 def late(item_id: int):
     item = item_for("asked_for_input", item_id)
     form = comment_form(item, submitted=True)
+    inline = form.context.data == "meeting"
     try:
         services.send_late_input(current_user, item, kind=form.kind_value, text=form.text.data,
                                  on_behalf=form.on_behalf_value)
     except (services.InputError, ValueError) as error:
-        return answer(item, status=422, form=form, error=str(error), late=True)
+        message = str(error) if isinstance(error, services.InputError) else \
+            "Kies een soort en namens wie u inbreng geeft."
+        return answer(item, status=422, inline=inline, form=form, error=message, late=True)
     if wants_fragment():
-        return answer(item, saved=True)
-    return back_to(item, inline=False, saved=True)
+        return answer(item, inline=inline, saved=True)
+    return back_to(item, inline, saved=True)
+
+
+KEPT = "Uw tekst is bewaard. Er is nog niets opgeslagen: controleer hem en verstuur hem."
+
+
+@resumes("comments.give")
+@resumes("comments.late")
+def resume_input(view_args: dict, formdata):
+    """A kept input (the session or the form expired): the item's own input form with
+    the text in it, or the late form once the deadline passed."""
+    item = item_for("asked_for_input", view_args["item_id"])
+    form = comment_form(item, formdata=formdata)
+    flash(KEPT, "info")
+    late = utcnow() >= item.meeting.input_deadline
+    return render_page("meetings/item.html", **item_context(item, form=form, late=late))
+
+
+@resumes("comments.edit")
+def resume_edit(view_args: dict, formdata):
+    comment = comment_for("own_comment", view_args["comment_id"])
+    form = comment_form(comment.item, formdata=formdata)
+    flash(KEPT, "info")
+    if not can_change_comment(current_user, comment):
+        return render_page("meetings/item.html", **item_context(
+            comment.item, form=form, late=True, error=DEADLINE_PASSED))
+    return edit_page(comment, form)
 
 
 def edit_page(comment, form, status=200, error=None):

@@ -20,7 +20,7 @@ bp = Blueprint("inbox", __name__)
 class AssignForm(DutchForm):
     author_id = SelectField("Van wie komt de inbreng", coerce=int)
     item_id = SelectField("Agendapunt", coerce=int)
-    text = TextAreaField("Inbreng", render_kw={"maxlength": MAX_TEXT, "rows": 8})
+    text = TextAreaField("Inbreng", render_kw={"data-maxlength": MAX_TEXT, "rows": 8})
 
 
 def assign_form(held: inbox.HeldReply, submitted: bool = False) -> AssignForm:

@@ -29,6 +29,7 @@ CHECKED_PAGES = {
     "reviews.answer": "Reageren op een concept ter inzage (via de link in de mail)",
     "optout.unsubscribe": "Afmelden voor een soort bericht",
     "reminders.unsubscribe": "Afmelden voor herinneringen",
+    "kept.show": "Bewaarde tekst na een verlopen sessie (ook een onbekende)",
     "privacy.statement": "Privacyverklaring",
     "privacy.accessibility": "Toegankelijkheidsverklaring",
     # Leden

@@ -10,8 +10,9 @@ from consult.reminders import models  # noqa: F401  (tables for migrations)
 
 
 def init_app(app: Flask) -> None:
+    from consult.comments.signals import late_input_sent
     from consult.meetings import signals
-    from consult.reminders import planning, rules, views
+    from consult.reminders import digests, planning, rules, views
 
     # Module-level functions: blinker's weak references keep them, and connecting the
     # same receiver again (one app per test) is a no-op.
@@ -19,4 +20,5 @@ def init_app(app: Flask) -> None:
     for signal in (signals.meeting_published, signals.meeting_rescheduled,
                    signals.meeting_cancelled):
         signal.connect(planning.plan_reminders)
+    late_input_sent.connect(digests.note_late_input)
     views.init_app(app)

@@ -3,7 +3,7 @@ sent as one message per member per day once the digest hour has passed."""
 
 from datetime import UTC, date, datetime, time
 
-from flask import current_app
+from flask import current_app, render_template
 from sqlalchemy import select, update
 
 from consult.accounts.models import User
@@ -15,6 +15,7 @@ from consult.pages import external_url, format_date
 from consult.reminders.models import DigestEntry
 from consult.reminders.planning import zone
 from consult.reminders.preferences import DIGEST, unsubscribe_token
+from consult.text import excerpt
 
 
 def digest_cutoff(now: datetime) -> tuple[date, datetime] | None:
@@ -74,3 +75,24 @@ def send_digest(user_id: int, key: str, cutoff: datetime, now: datetime) -> bool
                  "preferences_url": external_url("accounts.account") + "#herinneringen-kop"},
         headers=list_unsubscribe_headers(unsubscribe_url),
     ) is not None
+
+
+def note_late_input(comment, **_) -> None:
+    """Late input arrived (after the deadline, from the web or a reply by mail): each
+    delegate of the body reads it in the next daily digest (the desk shows it at once).
+    Receiver of comments.signals.late_input_sent, in the same transaction as the input."""
+    item = comment.item
+    meeting = item.meeting
+    context = {"comment": comment, "item": item, "meeting": meeting,
+               "author": comment.author, "text": excerpt(comment.text, 600),
+               "when": format_date(meeting.starts_at),
+               "url": external_url("statements.item_workspace", item_id=item.id)}
+    for delegate in meeting.body.delegates:
+        if not delegate.active or delegate.id == comment.author_id:
+            continue
+        db.session.add(DigestEntry(
+            user_id=delegate.id, comment_id=comment.id, created_at=comment.created_at,
+            subject=f"Late inbreng op punt {item.label}. {item.title} ({meeting.body.short_name},"
+                    f" {context['when']})",
+            body_text=render_template("emails/late_input_section.txt", **context),
+            body_html=render_template("emails/late_input_section.html", **context)))

@@ -179,12 +179,15 @@ class ReminderPreference(db.Model):
 
 
 class DigestEntry(db.Model):
-    """A reminder for a member who chose the daily digest: collected here, and sent as
-    one message per member per day by the tick."""
+    """A reminder for a member who chose the daily digest, or late input for a delegate
+    (`comment_id`): collected here, and sent as one message per member per day by the
+    tick."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    reminder_id: Mapped[int] = mapped_column(ForeignKey("reminder.id", ondelete="CASCADE"))
+    reminder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminder.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
@@ -194,5 +197,6 @@ class DigestEntry(db.Model):
 
     __table_args__ = (
         UniqueConstraint("reminder_id", "user_id"),
+        UniqueConstraint("comment_id", "user_id"),
         Index("ix_digest_entry_user_id_digest_key", "user_id", "digest_key"),
     )

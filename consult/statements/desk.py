@@ -220,9 +220,12 @@ def next_actions(row: DeskRow, responses: list[Response], seen_at: datetime | No
         words = "nieuwe inbreng" if new == 1 else "nieuwe inbrengen"
         since = "sinds uw laatste bezoek" if seen_at else "(werkruimte nog niet geopend)"
         actions.append(Action(f"{new} {words} {since}", "statements.workspace"))
-    late = sum(1 for r in inputs if r.late)
-    if late:
-        actions.append(Action(f"{late} te laat ingediend", "statements.workspace"))
+    late = [r for r in inputs if r.late]
+    if late:  # after the deadline nobody is reminded: late input must not go unseen
+        fresh = sum(1 for r in late if seen_at is None or r.at > seen_at)
+        actions.append(Action(f"{len(late)} te laat ingediend"
+                              + (f" ({fresh} nieuw)" if fresh else ""),
+                              "statements.workspace", urgent=bool(fresh)))
     if status in (MeetingStatus.CLOSED, MeetingStatus.OPEN) and row.items:
         actions.append(Action(f"{finals} van {len(row.items)} standpunten definitief",
                               "statements.workspace",

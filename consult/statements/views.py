@@ -3,11 +3,10 @@ statement editor; revisions; outcomes and the terugkoppeling."""
 
 from flask import Blueprint, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
-from jinja2_fragments.flask import render_block
 
 from consult.comments.models import Mark
 from consult.database import writes_on_get
-from consult.pages import render_page, wants_fragment
+from consult.pages import render_block, render_page, wants_fragment
 from consult.permissions import comment_for, item_for, meeting_for, revision_for
 from consult.statements import desk, overview, pages, services
 from consult.statements import outcomes as outcome_services

@@ -67,8 +67,47 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { keepDrafts(document); });
-  document.addEventListener("htmx:load", function (event) { keepDrafts(event.detail.elt); });
+  // Never cut a text short: a textarea with data-maxlength (not maxlength, with which the
+  // browser silently drops what is pasted past the limit) gets a counter, and a clear
+  // message when the text is too long. The server refuses it too, with the text kept.
+  function dutchNumber(number) { return number.toLocaleString("nl-NL"); }
+
+  function countCharacters(root) {
+    if (!root.querySelectorAll) { return; }
+    root.querySelectorAll("textarea[data-maxlength]").forEach(function (area) {
+      if (area.hasAttribute("data-counted")) { return; }
+      area.setAttribute("data-counted", "");
+      var max = parseInt(area.getAttribute("data-maxlength"), 10);
+      var counter = document.createElement("p");
+      counter.id = area.id + "-counter";
+      area.parentNode.insertBefore(counter, area.nextSibling);
+      var described = area.getAttribute("aria-describedby");
+      area.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+      function update() {
+        var length = area.value.trim().length;
+        var over = length > max;
+        counter.className = over ? "field__counter field__error" : "field__counter";
+        // Only the message is announced, not every key press.
+        counter.setAttribute("aria-live", over ? "polite" : "off");
+        counter.textContent = over
+          ? "Uw tekst is " + dutchNumber(length) + " tekens; het maximum is " + dutchNumber(max) +
+            ". Maak hem " + dutchNumber(length - max) + " tekens korter. Er is niets weggelaten."
+          : dutchNumber(length) + " van " + dutchNumber(max) + " tekens";
+        if (over) { area.setAttribute("aria-invalid", "true"); } else { area.removeAttribute("aria-invalid"); }
+      }
+      area.addEventListener("input", update);
+      update();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    keepDrafts(document);
+    countCharacters(document);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    keepDrafts(event.detail.elt);
+    countCharacters(event.detail.elt);
+  });
 
   // Live countdowns: <time data-countdown datetime="..."> is re-rendered every minute.
   function countdownText(target) {

@@ -36,7 +36,7 @@ def test_the_delegates_home_leads_to_the_work(app, live_server, page, check_a11y
     desk = page.locator("section.desk")
     assert page.get_by_text("Ingelogd als").is_visible()
     assert desk.get_by_role("link", name=re.compile(r"deadline over \d+ dagen")).is_visible()
-    assert desk.get_by_role("link", name="1 te laat ingediend").is_visible()
+    assert desk.get_by_role("link", name="1 te laat ingediend (1 nieuw)").is_visible()
     page.get_by_text("Deelname in beeld").click()
     assert desk.locator("svg.chart").first.is_visible()
     assert desk.get_by_role("table", name="Leden die reageerden, per regio en agendapunt"
