@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from consult.accounts.models import User
 from consult.comments.models import Comment
 from consult.exports.models import ExportJob
-from consult.extensions import db
+from consult.extensions import db, login_manager
 from consult.mail.inbound_models import InboundMessage
 from consult.meetings.models import (
     AgendaItem,
@@ -18,6 +18,7 @@ from consult.meetings.models import (
     Body,
     Meeting,
 )
+from consult.permissions.link_access import is_link_principal
 from consult.permissions.rules import PERMISSIONS, is_read_only
 from consult.reminders.models import ReminderRule
 from consult.statements.models import StatementRevision
@@ -25,6 +26,9 @@ from consult.statements.models import StatementRevision
 
 def _allow(action: str, *args) -> None:
     if not PERMISSIONS[action](current_user, *args):
+        if is_link_principal(current_user):
+            # A meeting's link opens nothing else: log in for the rest.
+            abort(login_manager.unauthorized())
         abort(403)
 
 
