@@ -55,6 +55,11 @@ CASES = [
     ("accounts.logout_everywhere", "POST", "/uitloggen/overal", statuses(member=303)),
     ("accounts.account", "GET", "/account", LOGGED_IN),
     ("accounts.remove_password", "POST", "/account/wachtwoord-verwijderen", statuses(member=303)),
+    ("links.open", "GET", "/toegang/1/onbekend", everyone(410)),
+    ("links.revoke", "POST", "/account/links-intrekken", statuses(member=303)),
+    # Demo mode only (tests/test_links_demo_mail.py): a 404 otherwise, for everyone.
+    ("demo_mail.index", "GET", "/demo/mail", everyone(404)),
+    ("demo_mail.message", "GET", "/demo/mail/1", everyone(404)),
     ("members.index", "GET", "/beheer/leden", ADMIN_ONLY),
     ("members.invite", "GET", "/beheer/leden/nieuw", ADMIN_ONLY),
     ("members.edit", "GET", "/beheer/leden/{member}", ADMIN_ONLY),

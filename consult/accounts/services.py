@@ -85,8 +85,9 @@ def _check_limit(kind: str, email: str, ip: str, now: datetime) -> None:
 
 
 def request_login_link(email: str, ip: str, next_url: str = "", now: datetime | None = None):
-    """Queue a login link for an active member. Unknown addresses are counted and
-    throttled exactly like known ones, so the answer reveals nothing."""
+    """Queue a login link for an active member (returns its outbox row, else None).
+    Unknown addresses are counted and throttled exactly like known ones, so the answer
+    reveals nothing."""
     now = now or utcnow()
     email = email.strip().lower()
     _check_limit("link", email, ip, now)
@@ -106,7 +107,7 @@ def request_login_link(email: str, ip: str, next_url: str = "", now: datetime | 
         )
     )
     link = external_url("accounts.login_link", token=token)
-    queue_message(
+    return queue_message(
         kind="login_link",
         recipient=user.email,
         user_id=user.id,

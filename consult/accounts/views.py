@@ -5,8 +5,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from consult.accounts import services
 from consult.accounts.forms import LoginLinkForm, PasswordLoginForm, SetPasswordForm
+from consult.extensions import db
+from consult.mail.delivery import deliver_now
 from consult.pages import render_page
-from consult.transactions import keep_changes
+from consult.transactions import after_commit, keep_changes
 
 bp = Blueprint("accounts", __name__)
 
@@ -16,13 +18,17 @@ def client_ip() -> str:
     return (request.remote_addr or "onbekend")[:45]
 
 
+def given_email() -> str:
+    """The address the page was given (?email=, or either form's field after a failed
+    attempt): both forms keep it."""
+    return (request.values.get("email") or request.values.get("pw-email") or "")[:254]
+
+
 def render_login(link_form=None, password_form=None, status=200, message=None):
     next_url = services.safe_next_url(request.values.get("next"))
-    link_form = link_form or LoginLinkForm(
-        email=request.args.get("email", ""), next=next_url, formdata=None
-    )
+    link_form = link_form or LoginLinkForm(email=given_email(), next=next_url, formdata=None)
     password_form = password_form or PasswordLoginForm(
-        email=request.args.get("email", ""), next=next_url, formdata=None, prefix="pw"
+        email=given_email(), next=next_url, formdata=None, prefix="pw"
     )
     return render_page(
         "accounts/login.html",
@@ -55,7 +61,8 @@ def request_link():
     if not form.validate():
         return render_login(link_form=form, status=422)
     try:
-        services.request_login_link(form.email.data, client_ip(), form.next.data or "")
+        message = services.request_login_link(form.email.data, client_ip(),
+                                              form.next.data or "")
     except services.TooManyAttempts as error:
         return render_login(
             link_form=form,
@@ -63,12 +70,26 @@ def request_link():
             message="U heeft te vaak een inloglink aangevraagd. Probeer het over "
             f"{error.retry_after // 60} minuten opnieuw, of log in met uw wachtwoord.",
         )
-    return redirect(url_for("accounts.link_sent"), 303)
+    if message is not None:
+        send_at_once(message)
+    return redirect(url_for("accounts.link_sent", email=form.email.data.strip().lower()), 303)
+
+
+def send_at_once(message) -> None:
+    """A login link is wanted now, not at the next tick: delivered once the request has
+    committed, claimed like the tick claims (exactly once either way)."""
+    def deliver(message_id=message.id):
+        try:
+            deliver_now([message_id])
+        except Exception:  # noqa: BLE001 - the tick delivers it instead
+            current_app.logger.exception("delivering login link %s at once failed", message_id)
+    db.session.flush()  # the row's id
+    after_commit(deliver)
 
 
 @bp.get("/inloggen/verstuurd")
 def link_sent():
-    return render_page("accounts/link_sent.html",
+    return render_page("accounts/link_sent.html", email=given_email(),
                        minutes=current_app.config["LOGIN_LINK_MINUTES"])
 
 
