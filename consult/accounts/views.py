@@ -78,12 +78,14 @@ def request_link():
 def send_at_once(message) -> None:
     """A login link is wanted now, not at the next tick: delivered once the request has
     committed, claimed like the tick claims (exactly once either way)."""
-    def deliver(message_id=message.id):
+    db.session.flush()  # the row's id
+    message_id = message.id
+
+    def deliver():
         try:
             deliver_now([message_id])
         except Exception:  # noqa: BLE001 - the tick delivers it instead
             current_app.logger.exception("delivering login link %s at once failed", message_id)
-    db.session.flush()  # the row's id
     after_commit(deliver)
 
 
