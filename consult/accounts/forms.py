@@ -44,7 +44,13 @@ class PasswordLoginForm(DutchForm):
     next = HiddenField()
 
 
-class SetPasswordForm(DutchForm):
+class CurrentPasswordForm(DutchForm):
+    """Who is there: the current password (when one is set) before it changes."""
+
+    current_password = PasswordField("Huidig wachtwoord", validators=[Length(max=1000)])
+
+
+class SetPasswordForm(CurrentPasswordForm):
     password = PasswordField(
         "Nieuw wachtwoord",
         validators=[DataRequired("Kies een wachtwoord."), Length(max=1000)],

@@ -3,8 +3,13 @@
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from consult.accounts import services
-from consult.accounts.forms import LoginLinkForm, PasswordLoginForm, SetPasswordForm
+from consult.accounts import reauth, services
+from consult.accounts.forms import (
+    CurrentPasswordForm,
+    LoginLinkForm,
+    PasswordLoginForm,
+    SetPasswordForm,
+)
 from consult.extensions import db
 from consult.mail.delivery import deliver_now
 from consult.pages import render_page
@@ -37,6 +42,7 @@ def render_login(link_form=None, password_form=None, status=200, message=None):
         password_form=password_form,
         message=message,
         demo=current_app.config["DEMO"],
+        clear_drafts=request.args.get("uitgelogd") == "1",
     )
 
 
@@ -138,42 +144,78 @@ def use_login_link(token: str):
     return finish_login(link.user, link.next_url)
 
 
+def logged_out(message: str):
+    """Texts not yet sent, kept in this browser (static/js/consult.js), go with the
+    session on a shared PC: the browser clears its storage (Clear-Site-Data), and the
+    login page marks them for the script (uitgelogd=1) where a browser ignores that."""
+    logout_user()
+    session.clear()
+    flash(message, "info")
+    response = redirect(url_for("accounts.login", uitgelogd=1), 303)
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
+
+
 @bp.post("/uitloggen")
 @login_required
 def logout():
     services.end_session(current_user.login_token)
-    logout_user()
-    session.clear()
-    flash("U bent uitgelogd.", "info")
-    return redirect(url_for("accounts.login"), 303)
+    return logged_out("U bent uitgelogd.")
 
 
 @bp.post("/uitloggen/overal")
 @login_required
 def logout_everywhere():
     services.end_all_sessions(current_user)
-    logout_user()
-    session.clear()
-    flash("U bent op alle apparaten uitgelogd.", "info")
-    return redirect(url_for("accounts.login"), 303)
+    return logged_out("U bent op alle apparaten uitgelogd.")
+
+
+def render_account(form=None, remove_form=None, status=200, error=None, remove_error=None):
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    return render_page(
+        "accounts/account.html", status=status,
+        form=form or SetPasswordForm(min_length=minimum, formdata=None),
+        remove_form=remove_form or CurrentPasswordForm(prefix="rm", formdata=None),
+        reauth_error=error, remove_error=remove_error, fresh=reauth.is_fresh(current_user),
+        reauth_link_form=LoginLinkForm(email=current_user.email, next=url_for("accounts.account"),
+                                       formdata=None))
+
+
+def password_changed(new_password: str | None, current_password: str | None):
+    """Confirm who is there, change, end the other sessions; None when it is done, else
+    the Dutch reason (and a 429 for too many wrong passwords)."""
+    try:
+        ended = reauth.change_password(current_user, new_password, current_password, client_ip())
+    except reauth.ReauthRequired as error:
+        keep_changes()  # a wrong current password counts as a failed login
+        return str(error), 422
+    except services.TooManyAttempts as error:
+        return ("Te veel mislukte pogingen. Probeer het over "
+                f"{error.retry_after // 60} minuten opnieuw."), 429
+    if ended:
+        flash(f"U bent op {ended} ander(e) apparaat/apparaten uitgelogd.", "info")
+    return None, 303
 
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    form = SetPasswordForm(min_length=minimum)
-    if form.validate_on_submit():
-        services.set_password(current_user, form.password.data)
-        flash("Uw wachtwoord is ingesteld.", "success")
-        return redirect(url_for("accounts.account"), 303)
-    status = 422 if form.is_submitted() else 200
-    return render_page("accounts/account.html", status=status, form=form)
+    form = SetPasswordForm(min_length=current_app.config["PASSWORD_MIN_LENGTH"])
+    if not form.validate_on_submit():
+        return render_account(form=form, status=422 if form.is_submitted() else 200)
+    error, status = password_changed(form.password.data, form.current_password.data)
+    if error:
+        return render_account(form=form, status=status, error=error)
+    flash("Uw wachtwoord is ingesteld.", "success")
+    return redirect(url_for("accounts.account"), 303)
 
 
 @bp.post("/account/wachtwoord-verwijderen")
 @login_required
 def remove_password():
-    services.set_password(current_user, None)
+    form = CurrentPasswordForm(prefix="rm")
+    error, status = password_changed(None, form.current_password.data)
+    if error:
+        return render_account(remove_form=form, status=status, remove_error=error)
     flash("Uw wachtwoord is verwijderd. U logt voortaan in met een inloglink.", "success")
     return redirect(url_for("accounts.account"), 303)
