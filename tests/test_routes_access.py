@@ -55,6 +55,11 @@ CASES = [
     ("accounts.logout_everywhere", "POST", "/uitloggen/overal", statuses(member=303)),
     ("accounts.account", "GET", "/account", LOGGED_IN),
     ("accounts.remove_password", "POST", "/account/wachtwoord-verwijderen", statuses(member=303)),
+    ("accounts.add_address", "POST", "/account/adressen", statuses(member=422)),
+    ("accounts.remove_address", "POST", "/account/adressen/999999/verwijderen",
+     statuses(member=404)),
+    ("accounts.confirm_address", "GET", "/adres-bevestigen/onbekend", everyone(410)),
+    ("accounts.confirm_address", "POST", "/adres-bevestigen/onbekend", everyone(410)),
     ("links.open", "GET", "/toegang/1/onbekend", everyone(410)),
     ("links.revoke", "POST", "/account/links-intrekken", statuses(member=303)),
     # Demo mode only (tests/test_links_demo_mail.py): a 404 otherwise, for everyone.

@@ -44,6 +44,15 @@ class PasswordLoginForm(DutchForm):
     next = HiddenField()
 
 
+class AddressForm(DutchForm):
+    email = EmailField(
+        "Extra e-mailadres",
+        validators=[DataRequired("Vul een e-mailadres in."),
+                    Email("Dit is geen geldig e-mailadres."), Length(max=254)],
+        description="U krijgt op dat adres een link om te bevestigen dat het van u is.",
+    )
+
+
 class CurrentPasswordForm(DutchForm):
     """Who is there: the current password (when one is set) before it changes."""
 

@@ -139,6 +139,8 @@ class MemberAddress(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    user: Mapped[User] = relationship()
+
     @validates("email")
     def _normalise_email(self, _key, value: str) -> str:
         return value.strip().lower()

@@ -3,8 +3,9 @@
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from consult.accounts import reauth, services
+from consult.accounts import addresses, reauth, services
 from consult.accounts.forms import (
+    AddressForm,
     CurrentPasswordForm,
     LoginLinkForm,
     PasswordLoginForm,
@@ -13,6 +14,7 @@ from consult.accounts.forms import (
 from consult.extensions import db
 from consult.mail.delivery import deliver_now
 from consult.pages import render_page
+from consult.permissions import address_for
 from consult.transactions import after_commit, keep_changes
 
 bp = Blueprint("accounts", __name__)
@@ -170,10 +172,12 @@ def logout_everywhere():
     return logged_out("U bent op alle apparaten uitgelogd.")
 
 
-def render_account(form=None, remove_form=None, status=200, error=None, remove_error=None):
+def render_account(form=None, remove_form=None, status=200, error=None, remove_error=None,
+                   address_form=None):
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     return render_page(
-        "accounts/account.html", status=status,
+        "accounts/account.html", status=status, addresses=addresses.addresses(current_user),
+        address_form=address_form or AddressForm(prefix="adres", formdata=None),
         form=form or SetPasswordForm(min_length=minimum, formdata=None),
         remove_form=remove_form or CurrentPasswordForm(prefix="rm", formdata=None),
         reauth_error=error, remove_error=remove_error, fresh=reauth.is_fresh(current_user),
@@ -219,3 +223,44 @@ def remove_password():
         return render_account(remove_form=form, status=status, remove_error=error)
     flash("Uw wachtwoord is verwijderd. U logt voortaan in met een inloglink.", "success")
     return redirect(url_for("accounts.account"), 303)
+
+
+@bp.post("/account/adressen")
+@login_required
+def add_address():
+    form = AddressForm(prefix="adres")
+    if form.validate():
+        try:
+            addresses.add_address(current_user, form.email.data)
+        except addresses.AddressError as error:
+            form.email.errors = [str(error)]
+        else:
+            flash(f"We hebben een bevestigingslink gestuurd naar {form.email.data.strip()}.",
+                  "success")
+            return redirect(url_for("accounts.account") + "#adressen", 303)
+    return render_account(address_form=form, status=422)
+
+
+@bp.post("/account/adressen/<int:address_id>/verwijderen")
+@login_required
+def remove_address(address_id: int):
+    address = address_for("manage_address", address_id)
+    addresses.remove_address(address)
+    flash(f"{address.email} is van uw account verwijderd.", "success")
+    return redirect(url_for("accounts.account") + "#adressen", 303)
+
+
+@bp.route("/adres-bevestigen/<token>", methods=["GET", "POST"])
+def confirm_address(token: str):
+    """The GET shows a button, the POST confirms: a mail scanner opening the link
+    confirms nothing."""
+    try:
+        address = (addresses.confirm_address(token) if request.method == "POST"
+                   else addresses.address_for_token(token))
+    except addresses.AddressError as error:
+        return render_page("accounts/address_confirm.html", status=410, error=str(error))
+    if request.method == "POST":
+        return render_page("accounts/address_confirm.html", address=address, done=True)
+    response = render_page("accounts/address_confirm.html", address=address)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from consult.accounts.addresses import confirmed_addresses
 from consult.accounts.models import User
 from consult.comments.models import CommentKind
 from consult.comments.services import DeadlinePassed, InputError, give_input, mark_no_input, send_late_input
@@ -122,7 +123,8 @@ def judge(message: InboundMessage, reply: Reply, now: datetime) -> Verdict:
     message.token_id, message.user_id, message.meeting_id = token.id, token.user_id, \
         token.meeting_id
     member = db.session.get(User, token.user_id)
-    if reply.from_address != member.email.lower():
+    # The member's own address or an extra one the member confirmed (accounts.addresses).
+    if (reply.from_address or "").lower() not in confirmed_addresses(member.id):
         return Verdict(InboundStatus.HELD, NOT_THE_MEMBER.format(
             sender=reply.from_address or "(geen)", name=member.name))
     if reply.authentication_failed:

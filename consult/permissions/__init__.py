@@ -8,8 +8,10 @@
 Import from here: `from consult.permissions import can_comment, item_for`.
 """
 
+from consult.permissions.link_access import is_link_principal
 from consult.permissions.loaders import (
     ReadOnly,
+    address_for,
     attachment_for,
     body_for,
     comment_for,
@@ -36,6 +38,7 @@ from consult.permissions.rules import (
     can_handle_reply,
     can_import_into,
     can_import_report,
+    can_manage_address,
     can_manage_attachments,
     can_manage_bodies,
     can_manage_meetings,
@@ -58,6 +61,7 @@ from consult.permissions.rules import (
 )
 
 __all__ = [
+    "address_for",
     "attachment_for",
     "body_for",
     "can",
@@ -73,6 +77,7 @@ __all__ = [
     "can_handle_reply",
     "can_import_into",
     "can_import_report",
+    "can_manage_address",
     "can_manage_attachments",
     "can_manage_bodies",
     "can_manage_meetings",
@@ -91,6 +96,7 @@ __all__ = [
     "is_asked_for_input",
     "is_asked_for_meeting",
     "is_body_delegate",
+    "is_link_principal",
     "is_read_only",
     "item_for",
     "job_for",

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from consult.accounts.models import User
+from consult.accounts.models import MemberAddress, User
 from consult.comments.models import Comment
 from consult.exports.models import ExportJob
 from consult.extensions import db, login_manager
@@ -120,6 +120,13 @@ def member_for(action: str, member_id: int) -> User:
     member = db.get_or_404(User, member_id)
     _allow(action, member)
     return member
+
+
+def address_for(action: str, address_id: int) -> MemberAddress:
+    """A member's extra address, for `action` ("manage_address")."""
+    address = db.get_or_404(MemberAddress, address_id)
+    _allow(action, address)
+    return address
 
 
 def comment_for(action: str, comment_id: int) -> Comment:

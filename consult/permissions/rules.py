@@ -9,7 +9,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
-from consult.accounts.models import Role, User
+from consult.accounts.models import MemberAddress, Role, User
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.inbound_models import InboundMessage
@@ -51,6 +51,11 @@ def can_manage_members(user: User, member: User | None = None) -> bool:
 def can_manage_bodies(user: User, body: Body | None = None) -> bool:
     """Admins manage bodies (`body`: for `body_for`; any body)."""
     return _is_active_user(user) and user.role == Role.ADMIN
+
+
+def can_manage_address(user: User, address: MemberAddress) -> bool:
+    """A member's extra addresses: the member, on the account page."""
+    return _is_active_user(user) and address.user_id == user.id
 
 
 def can_change_member(user: User, member: User) -> bool:
@@ -236,6 +241,7 @@ PERMISSIONS = {
     "manage_members": can_manage_members,
     "manage_bodies": can_manage_bodies,
     "change_member": can_change_member,
+    "manage_address": can_manage_address,
     "manage_meetings": can_manage_meetings,
     "create_meetings": can_create_meetings,
     "view_meeting": can_view_meeting,
