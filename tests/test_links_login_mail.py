@@ -80,7 +80,7 @@ def test_in_demo_mode_the_sent_mail_is_one_click_away(app, client, users, app_co
     assert 'href="/demo/mail">Bekijk de verzonden mail (demo)' in login
     client.post("/inloggen", data={"email": member_email(app, users)})
     listing = client.get("/demo/mail").get_data(as_text=True)
-    assert "Uw inloglink voor Consult" in listing
+    assert "Uw inloglink voor Consult" in listing and "<td>verstuurd</td>" in listing
     with app.app_context():
         message = db.session.scalar(select(OutboxMessage))
         assert message.status == OutboxStatus.SENT  # sent, and in the demo not redacted
