@@ -84,8 +84,13 @@ def test_the_link_opens_nothing_else(app, client, linked, users):
     client.get(linked["link"])
     with app.app_context():
         other_member = make_user(name="Ander Lid")
+        db.session.flush()
+        theirs = Comment(item_id=linked["item"], author_id=other_member.id, text="Van een ander")
+        db.session.add(theirs)
         db.session.commit()
-        other_member_id = other_member.id
+        other_member_id, their_comment = other_member.id, theirs.id
+    assert goes_to_login(client.get(f"/inbreng/{their_comment}/bewerken"))  # another's input
+    assert goes_to_login(client.post(f"/inbreng/{their_comment}/intrekken"))
     for path in (f"/vergaderingen/{linked['other']}", f"/agendapunten/{linked['other_item']}",
                  "/", "/account", "/archief", "/beheer/leden", f"/beheer/leden/{other_member_id}",
                  f"/vergaderingen/{linked['meeting']}/deelname",
@@ -93,7 +98,7 @@ def test_the_link_opens_nothing_else(app, client, linked, users):
         assert goes_to_login(client.get(path)), path
     assert goes_to_login(post_input(client, linked["other_item"], "Elders"))
     with app.app_context():
-        assert db.session.scalar(select(Comment)) is None
+        assert db.session.scalars(select(Comment.text)).all() == ["Van een ander"]
 
 
 def test_a_delegate_by_link_has_no_rights_beyond_a_member(app, client, linked):
