@@ -61,6 +61,9 @@ def test_the_link_opens_the_meeting_and_input_is_one_send_away(app, client, link
     html = page.get_data(as_text=True)
     assert "Herkend als <strong>Jan Jansen</strong> voor deze vergadering" in html
     assert "Mijn account" not in html and "Uitloggen" not in html  # no session's menu
+    # "Inloggen" for the rest: the address kept, and back to this page afterwards.
+    assert (f'href="/inloggen?email=j.jansen@zwolle.nl&amp;next=/vergaderingen/'
+            f'{linked["meeting"]}">Inloggen</a>') in html
     assert post_input(client, linked["item"], "Graag meer aandacht voor de regio.").status_code \
         == 303
     with app.app_context():
