@@ -4,6 +4,7 @@ through the reply processing of the tick and becomes the answer (comments.mail_r
 hands it on with mail.signals.reply_received; it never becomes input)."""
 
 import json
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -11,10 +12,14 @@ from sqlalchemy import select
 
 from consult.accounts.models import User
 from consult.comments.models import Comment
+from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.inbound_models import InboundStatus, ReplyToken, TokenPurpose
 from consult.mail.models import OutboxMessage
 from consult.meetings.models import Meeting
+from consult.reminders.firing import fire_reminder
+from consult.reminders.models import Anchor, Audience, Reminder, ReminderRule
+from consult.reminders.planning import plan_reminders
 from consult.statements.models import DraftReviewAnswer
 from consult.statements.review_replies import read_answer
 from tests.test_mail_reply_processing import DOMAIN, receive
@@ -102,10 +107,6 @@ def test_another_sender_is_held(app, sent):
 
 
 def test_after_the_answer_by_time_the_reply_is_held(app, sent):
-    from datetime import timedelta
-
-    from consult.database import utcnow
-
     row = receive(app, raw_reply(sent, "akkoord"), now=utcnow() + timedelta(days=3))
     assert row.status == InboundStatus.HELD and "ter inzage" in row.reason
 
@@ -129,3 +130,30 @@ def test_input_replies_are_unchanged_by_the_purpose(app, sent, world):
         address = reply_address(meeting.id, sent["member"])
         db.session.commit()
     assert address != sent["address"]
+
+
+def test_the_reminder_to_answer_carries_the_review_address(app, sent, world):
+    """A reminder rule "concept nog niet beantwoord": its Reply-To answers the review,
+    it never gives input."""
+    with app.test_request_context():
+        meeting = db.session.get(Meeting, world["meeting"])
+        offset = int((utcnow() + timedelta(days=1) - meeting.input_deadline).total_seconds() // 60)
+        rule = ReminderRule(body=meeting.body, anchor=Anchor.DEADLINE, offset_minutes=offset,
+                            audience=Audience.REVIEW_OPEN, subject="Concept: {vergadering}",
+                            message="Wilt u nog antwoorden op het concept?")
+        db.session.add(rule)
+        db.session.flush()
+        plan_reminders(meeting)
+        db.session.commit()
+        reminder = db.session.scalar(select(Reminder).where(Reminder.rule_id == rule.id))
+        due = reminder.due_at
+        fire_reminder(reminder.id, due)
+        db.session.commit()
+        message = db.session.scalar(select(OutboxMessage).where(
+            OutboxMessage.kind == "reminder", OutboxMessage.recipient == sent["email"]))
+        assert json.loads(message.headers)["Reply-To"] == sent["address"]
+        assert 'schrijf "akkoord", of "bezwaar:"' in message.body_text
+        assert "geen inbreng" not in message.body_text
+    row = receive(app, raw_reply(sent, "akkoord"), now=due)
+    assert row.status == InboundStatus.PROCESSED, row.reason
+    assert answers(app, sent["member"]) == {"1": ("akkoord", ""), "2": ("akkoord", "")}
