@@ -27,6 +27,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = None
 PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+# Beside that absolute lifetime: a session unused this long ends (a shared PC left on).
+SESSION_IDLE_MINUTES = 8 * 60
+# Setting or removing a password without one set needs a login this recent.
+REAUTH_MINUTES = 10
 
 # CSRF tokens live as long as a working day, so a long comment is not lost to expiry.
 WTF_CSRF_TIME_LIMIT = 8 * 3600

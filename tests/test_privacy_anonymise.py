@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from consult.accounts.models import LoginSession, MemberEvent, User
+from consult.accounts.models import LoginSession, MemberAddress, MemberEvent, User
 from consult.comments.models import Comment, CommentEvent, NoInput
 from consult.database import utcnow
 from consult.extensions import db
@@ -64,7 +64,7 @@ def test_admin_anonymises_a_former_member_keeping_input_per_body(app, client, au
         # Bram's input on the same items stays.
         assert texts_of(ids["bram"]) == {f"Inbreng van Bram bij {TF}", f"Inbreng van Bram bij {CIO}"}
         # What only served her is gone; mail to and from her is emptied.
-        for model in (LoginSession, ReminderPreference, ReplyToken):
+        for model in (LoginSession, MemberAddress, ReminderPreference, ReplyToken):
             assert count(model, model.user_id == anouk) == 0
         for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.user_id == anouk)):
             assert "anouk" not in message.recipient and "/inloggen/link/" not in message.body_text

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from consult.accounts import services as accounts
-from consult.accounts.models import MemberEvent, User
+from consult.accounts.models import MemberAddress, MemberEvent, User
 from consult.comments import services as comments
 from consult.comments.models import CommentKind, NoInput
 from consult.database import utcnow
@@ -59,6 +59,8 @@ def build_member_data(app, *, keep_input: dict[str, bool] | None = None) -> dict
                                       source="lmtp", sender=anouk.email, user_id=anouk.id,
                                       subject="Re: Agenda", status=InboundStatus.PROCESSED))
         anouk.notify_on_reply = True
+        db.session.add(MemberAddress(user_id=anouk.id, email="a.smit@privé.example.org",
+                                     confirmed_at=utcnow()))
         accounts.start_session(anouk, "Firefox op Linux")
         accounts.request_login_link(anouk.email, "192.0.2.7")
         db.session.commit()
@@ -103,6 +105,7 @@ def test_export_contains_input_responses_and_mail_preferences(app, client):
     assert preferences["afgemeld voor: feedback"] == "uit"
     assert preferences["melding bij nieuwe inbreng op punten waarop u inbreng gaf"] == "aan"
     assert any(row["browser"] == "Firefox op Linux" for row in data["sessies"])
+    assert [row["adres"] for row in data["extra_adressen"]] == ["a.smit@privé.example.org"]
     assert len(data["inloglinks"]) == 1
     [mail] = [row for row in data["verstuurde_mail"] if row["soort"] == "login_link"]
     assert "/inloggen/link/" not in mail["tekst"] and "[inloglink verwijderd" in mail["tekst"]

@@ -81,6 +81,16 @@ CASES = [
      statuses(member=403, admin=303)),
     # A kept form (session or form expired): unknown tokens show "niets meer bewaard".
     ("kept.show", "GET", "/bewaard/onbekend", everyone(404)),
+    ("accounts.add_address", "POST", "/account/adressen", statuses(member=422)),
+    ("accounts.remove_address", "POST", "/account/adressen/999999/verwijderen",
+     statuses(member=404)),
+    ("accounts.confirm_address", "GET", "/adres-bevestigen/onbekend", everyone(410)),
+    ("accounts.confirm_address", "POST", "/adres-bevestigen/onbekend", everyone(410)),
+    ("links.open", "GET", "/toegang/1/onbekend", everyone(410)),
+    ("links.revoke", "POST", "/account/links-intrekken", statuses(member=303)),
+    # Demo mode only (tests/test_links_demo_mail.py): a 404 otherwise, for everyone.
+    ("demo_mail.index", "GET", "/demo/mail", everyone(404)),
+    ("demo_mail.message", "GET", "/demo/mail/1", everyone(404)),
     ("members.index", "GET", "/beheer/leden", ADMIN_ONLY),
     ("members.invite", "GET", "/beheer/leden/nieuw", ADMIN_ONLY),
     ("members.edit", "GET", "/beheer/leden/{member}", ADMIN_ONLY),

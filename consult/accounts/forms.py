@@ -44,7 +44,22 @@ class PasswordLoginForm(DutchForm):
     next = HiddenField()
 
 
-class SetPasswordForm(DutchForm):
+class AddressForm(DutchForm):
+    email = EmailField(
+        "Extra e-mailadres",
+        validators=[DataRequired("Vul een e-mailadres in."),
+                    Email("Dit is geen geldig e-mailadres."), Length(max=254)],
+        description="U krijgt op dat adres een link om te bevestigen dat het van u is.",
+    )
+
+
+class CurrentPasswordForm(DutchForm):
+    """Who is there: the current password (when one is set) before it changes."""
+
+    current_password = PasswordField("Huidig wachtwoord", validators=[Length(max=1000)])
+
+
+class SetPasswordForm(CurrentPasswordForm):
     password = PasswordField(
         "Nieuw wachtwoord",
         validators=[DataRequired("Kies een wachtwoord."), Length(max=1000)],

@@ -75,6 +75,9 @@ class User(db.Model):
     # Set by the login service for Flask-Login: the session cookie holds the login
     # session's token, not the user id, so a session can be revoked on the server.
     login_token = None
+    # Set for a member who came in by the personal link of one meeting's mail: that
+    # meeting only (consult.permissions.link_access), no session for anything else.
+    link_meeting_id = None
 
     @validates("email")
     def _normalise_email(self, _key, value: str) -> str:
@@ -120,9 +123,29 @@ class LoginSession(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last request, to a few minutes (SESSION_IDLE_TOUCH_MINUTES): the idle timeout.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
     user: Mapped[User] = relationship()
+
+
+class MemberAddress(db.Model):
+    """An extra address of a member (a second mailbox, a secretary's): confirmed by a
+    link sent to it, after which a reply from it counts as the member's."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    @validates("email")
+    def _normalise_email(self, _key, value: str) -> str:
+        return value.strip().lower()
 
 
 class LoginLink(db.Model):

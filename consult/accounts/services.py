@@ -2,13 +2,13 @@
 
 import secrets
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from consult.accounts import throttle
 from consult.accounts.models import LoginLink, LoginSession, User, hash_token
@@ -17,6 +17,7 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.services import queue_message
 from consult.pages import external_url
+from consult.transactions import after_commit
 
 password_hasher = PasswordHasher()  # argon2id with the library's current parameters
 # One argon2 computation at a time per process. Each holds 64 MiB (RFC 9106's
@@ -77,8 +78,9 @@ def password_limits(email: str, ip: str) -> list[throttle.Limit]:
 
 
 def request_login_link(email: str, ip: str, next_url: str = "", now: datetime | None = None):
-    """Queue a login link for an active member. Unknown addresses are counted and
-    throttled exactly like known ones, so the answer reveals nothing."""
+    """Queue a login link for an active member (returns its outbox row, else None).
+    Unknown addresses are counted and throttled exactly like known ones, so the answer
+    reveals nothing."""
     now = now or utcnow()
     email = email.strip().lower()
     throttle.take(link_limits(email, ip), now)
@@ -97,7 +99,7 @@ def request_login_link(email: str, ip: str, next_url: str = "", now: datetime | 
         )
     )
     link = external_url("accounts.login_link", token=token)
-    queue_message(
+    return queue_message(
         kind="login_link",
         recipient=user.email,
         user_id=user.id,
@@ -192,24 +194,48 @@ def start_session(user: User, user_agent: str = "") -> str:
     return token
 
 
+# How often a session's last request is written (the idle timeout is counted to that).
+TOUCH_INTERVAL = timedelta(minutes=5)
+
+
 def load_session_user(token: str) -> User | None:
-    """The user of a live login session, for Flask-Login's user loader."""
+    """The user of a live login session, for Flask-Login's user loader: younger than the
+    absolute lifetime, and used in the last SESSION_IDLE_MINUTES."""
+    now = utcnow()
     lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    last_seen = func.coalesce(LoginSession.last_seen_at, LoginSession.created_at)
     row = db.session.execute(
-        select(LoginSession, User)
+        select(LoginSession.id, last_seen.label("last_seen"), User)
         .join(User, LoginSession.user_id == User.id)
         .where(
             LoginSession.token_hash == hash_token(token),
             LoginSession.revoked_at.is_(None),
-            LoginSession.created_at > utcnow() - lifetime,
+            LoginSession.created_at > now - lifetime,
+            last_seen > now - idle,
             User.active.is_(True),
         )
     ).first()
     if row is None:
         return None
+    if as_utc(row.last_seen) < now - TOUCH_INTERVAL:
+        after_commit(lambda: touch_session(row.id))
     user = row.User
     user.login_token = token
     return user
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def touch_session(session_id: int) -> None:
+    """After the request's commit, in a transaction of its own that only writes (so a
+    GET stays a cheap read until its answer is done)."""
+    db.session.execute(update(LoginSession).where(LoginSession.id == session_id)
+                       .values(last_seen_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def end_session(token: str) -> None:

@@ -13,16 +13,18 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from consult.accounts.addresses import confirmed_addresses
 from consult.accounts.models import User
 from consult.comments.models import CommentKind
 from consult.comments.services import DeadlinePassed, InputError, give_input, mark_no_input, send_late_input
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.inbound import claim, received_ids
-from consult.mail.inbound_models import InboundMessage, InboundStatus, ReplyToken
+from consult.mail.inbound_models import InboundMessage, InboundStatus, ReplyToken, TokenPurpose
 from consult.mail.replies import Reply, read_reply
 from consult.mail.reply_input import ALL_ITEMS, is_no_input, parse_input
 from consult.mail.services import queue_message
+from consult.mail.signals import ReplyHold, reply_received
 from consult.mail.tokens import token_for
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.services import meeting_title
@@ -41,6 +43,7 @@ UNASSIGNED = "Niet duidelijk voor welk agendapunt"
 NOT_ASKED = "Agendapunt {label} vraagt geen inbreng"
 CLOSED = "De vergadering vraagt geen inbreng meer"
 FAILED = "Verwerken mislukt"
+UNKNOWN_PURPOSE = "Een antwoord dat Consult niet kan verwerken"
 
 
 class Hold(Exception):
@@ -120,7 +123,8 @@ def judge(message: InboundMessage, reply: Reply, now: datetime) -> Verdict:
     message.token_id, message.user_id, message.meeting_id = token.id, token.user_id, \
         token.meeting_id
     member = db.session.get(User, token.user_id)
-    if reply.from_address != member.email.lower():
+    # The member's own address or an extra one the member confirmed (accounts.addresses).
+    if (reply.from_address or "").lower() not in confirmed_addresses(member.id):
         return Verdict(InboundStatus.HELD, NOT_THE_MEMBER.format(
             sender=reply.from_address or "(geen)", name=member.name))
     if reply.authentication_failed:
@@ -133,10 +137,25 @@ def judge(message: InboundMessage, reply: Reply, now: datetime) -> Verdict:
         if reply.forwarded:
             raise Hold(FORWARDED)
         meeting = db.session.get(Meeting, token.meeting_id)
-        stored = store_parts(member, plan(reply.text, member, meeting), now)
-    except Hold as hold:
+        if token.purpose != TokenPurpose.INPUT:
+            stored = answered_elsewhere(token, member, meeting, reply.text, now)
+        else:
+            stored = store_parts(member, plan(reply.text, member, meeting), now)
+    except (Hold, ReplyHold) as hold:
         return Verdict(InboundStatus.HELD, str(hold), confirm=True)
     return Verdict(InboundStatus.PROCESSED, stored=stored, confirm=True)
+
+
+def answered_elsewhere(token: ReplyToken, member: User, meeting: Meeting, text: str,
+                       now: datetime) -> list[dict]:
+    """A reply to a token of another purpose (the concept ter inzage) is answered by the
+    domain that connected to mail.signals.reply_received for it."""
+    results = reply_received.send(token.purpose, member=member, meeting=meeting, text=text,
+                                  now=now)
+    stored = next((result for _receiver, result in results if result is not None), None)
+    if stored is None:
+        raise Hold(UNKNOWN_PURPOSE)
+    return stored
 
 
 def automatic(message: InboundMessage, reply: Reply) -> Verdict:
@@ -225,7 +244,9 @@ def store_part(member: User, part: Part, now: datetime) -> dict:
 
 ACTIONS = {"input": "opgeslagen als inbreng", "late_input": "opgeslagen als late inbreng "
            "(na de deadline; de gedelegeerde ziet hem)", "no_input": "geen inbreng genoteerd",
-           "no_input_closed": "niets genoteerd: de termijn was al gesloten"}
+           "no_input_closed": "niets genoteerd: de termijn was al gesloten",
+           "review_akkoord": "akkoord gegeven op het concept",
+           "review_bezwaar": "bezwaar gemaakt tegen het concept"}
 
 
 def confirm(message: InboundMessage, verdict: Verdict) -> None:

@@ -12,12 +12,11 @@ from consult.comments.models import Comment, NoInput
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
 from consult.mail.services import queue_message
-from consult.mail.tokens import reply_address
+from consult.mail.tokens import addresses_of, link_of, meeting_links
 from consult.meetings.constituency import constituency_query
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.services import meeting_title
 from consult.meetings.status import MeetingStatus, meeting_status
-from consult.pages import external_url
 from consult.permissions import can_manage_meetings
 
 RESPONSE_LABELS = {"input": "inbreng", "no_input": "geen inbreng", "none": "nog niets"}
@@ -117,7 +116,8 @@ def nudge(chair: User, meeting: Meeting, member: User) -> bool:
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
         return False
     title = meeting_title(meeting)
-    address = reply_address(meeting.id, member.id)
+    token = meeting_links(meeting.id, [member.id])[member.id]
+    address = addresses_of({member.id: token}).get(member.id)
     queue_message(
         kind="nudge",
         recipient=member.email,
@@ -125,7 +125,7 @@ def nudge(chair: User, meeting: Meeting, member: User) -> bool:
         subject=f"Herinnering van uw regiovoorzitter: {title}",
         template="nudge",
         context={"user": member, "chair": chair, "meeting": meeting, "title": title,
-                 "url": external_url("meetings.meeting", meeting_id=meeting.id),
+                 "url": link_of(token),  # recognised for this meeting only
                  "reply_address": address, "open_items": [
                      item for item in meeting.items if item.open_for_input]},
         idempotency_key=key,

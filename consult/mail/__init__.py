@@ -7,7 +7,8 @@ from consult.mail import inbound_models, models  # noqa: F401  (tables for migra
 
 
 def init_app(app: Flask) -> None:
-    from consult.mail import inbound_views, views
+    from consult.mail import demo_views, inbound_views, views
 
     views.init_app(app)
     inbound_views.init_app(app)
+    app.register_blueprint(demo_views.bp)

@@ -10,6 +10,7 @@ from consult.mail.services import resend_message
 
 KIND_LABELS = {
     "login_link": "Inloglink",
+    "address_confirm": "Extra e-mailadres bevestigen",
     "invite": "Uitnodiging",
     "nudge": "Persoonlijke herinnering",
     "new_input": "Nieuwe inbreng",

@@ -81,18 +81,19 @@ def release_stuck_claims() -> int:
     return released
 
 
-def claim_batch(now: datetime, size: int) -> list[OutboxMessage]:
+def claim_batch(now: datetime, size: int, ids: list[int] | None = None) -> list[OutboxMessage]:
     """Claim up to `size` messages due at `now` (counting the attempt) with a conditional
     update, so two processes delivering at once never both take one; the claim is
     stamped with the real time. On PostgreSQL the rows are locked first, SKIP LOCKED, so
     a second process claims the next ones instead of waiting; SQLite runs one writer at a
     time anyway. (Not one UPDATE ... WHERE id IN (SELECT ... LIMIT): PostgreSQL may re-run
     such a subquery and claim more than `size`.)"""
+    query = select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                           OutboxMessage.next_attempt_at <= now)
+    if ids is not None:  # deliver_now: these messages only
+        query = query.where(OutboxMessage.id.in_(ids))
     due = db.session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING,
-               OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(size)
         .with_for_update(skip_locked=True)).all()
     claimed = db.session.scalars(
@@ -190,6 +191,28 @@ def deliver_pending(now: datetime | None = None, backend=None) -> DeliveryReport
             keeper.hold(message.id for message in batch)
             if not deliver_batch(batch, backend, now, report, keeper):
                 break
+    finally:
+        keeper.stop()
+        session.expire_on_commit = expire_on_commit
+        if hasattr(backend, "close"):
+            backend.close()
+    return report
+
+
+def deliver_now(ids: list[int], backend=None) -> DeliveryReport:
+    """Deliver these messages at once (a login link, from the request's after_commit),
+    claimed exactly as the tick claims them: whichever comes first sends it, the other
+    finds nothing pending. A failure leaves it to the tick's retries."""
+    report = DeliveryReport()
+    backend = backend or mail_backend()
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    keeper = ClaimKeeper(current_app._get_current_object())
+    try:
+        batch = claim_batch(utcnow(), len(ids), ids=ids)
+        if batch:
+            keeper.hold(message.id for message in batch)
+            deliver_batch(batch, backend, utcnow(), report, keeper)
     finally:
         keeper.stop()
         session.expire_on_commit = expire_on_commit

@@ -1,9 +1,7 @@
 """Reply tokens: the personal Reply-To address of a member for one meeting,
 <token>@<REPLY_DOMAIN>. Off (no address) when REPLY_DOMAIN is not configured."""
 
-import base64
 import hashlib
-import hmac
 import secrets
 
 from flask import current_app
@@ -11,15 +9,10 @@ from sqlalchemy import insert, select
 
 from consult.database import utcnow
 from consult.extensions import db
-from consult.mail.inbound_models import ReplyToken
+from consult.mail.inbound_models import ReplyToken, TokenPurpose, signed_token
+from consult.pages import external_url
 
-
-def token_of(nonce: str) -> str:
-    """Lowercase letters and digits (mail servers may fold the case of a local part):
-    130 bits of an HMAC with SECRET_KEY."""
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), nonce.encode(),
-                      hashlib.sha256).digest()
-    return base64.b32encode(digest).decode().lower().rstrip("=")[:26]
+token_of = signed_token
 
 
 def hash_of(token: str) -> str:
@@ -30,12 +23,13 @@ def address_of(row: ReplyToken) -> str:
     return f"{token_of(row.nonce)}@{current_app.config['REPLY_DOMAIN']}"
 
 
-def reply_addresses(meeting_id: int, user_ids: list[int]) -> dict[int, str]:
-    """The reply address of each member for the meeting (tokens made where missing: one
-    query and one multi-row insert). Empty when replies by mail are off."""
-    if not current_app.config.get("REPLY_DOMAIN") or not user_ids:
+def tokens_for(meeting_id: int, user_ids: list[int],
+               purpose: TokenPurpose = TokenPurpose.INPUT) -> dict[int, ReplyToken]:
+    """The token of each member for the meeting and purpose, made where missing (one
+    query and one multi-row insert)."""
+    if not user_ids:
         return {}
-    rows = existing_tokens(meeting_id, user_ids)
+    rows = existing_tokens(meeting_id, user_ids, purpose)
     missing = [user_id for user_id in dict.fromkeys(user_ids) if user_id not in rows]
     if missing:
         now = utcnow()
@@ -43,24 +37,39 @@ def reply_addresses(meeting_id: int, user_ids: list[int]) -> dict[int, str]:
         for user_id in missing:
             nonce = secrets.token_hex(16)
             fresh.append(dict(user_id=user_id, meeting_id=meeting_id, nonce=nonce,
-                              token_hash=hash_of(token_of(nonce)), created_at=now))
+                              purpose=purpose, token_hash=hash_of(token_of(nonce)),
+                              created_at=now))
         db.session.execute(insert(ReplyToken), fresh)
-        rows.update(existing_tokens(meeting_id, missing))
+        rows.update(existing_tokens(meeting_id, missing, purpose))
+    return rows
+
+
+def reply_addresses(meeting_id: int, user_ids: list[int],
+                    purpose: TokenPurpose = TokenPurpose.INPUT) -> dict[int, str]:
+    """The reply address of each member for the meeting. Empty when replies by mail are
+    off."""
+    if not current_app.config.get("REPLY_DOMAIN") or not user_ids:
+        return {}
+    rows = tokens_for(meeting_id, user_ids, purpose)
     return {user_id: address_of(row) for user_id, row in rows.items()}
 
 
-def existing_tokens(meeting_id: int, user_ids: list[int]) -> dict[int, ReplyToken]:
+def existing_tokens(meeting_id: int, user_ids: list[int],
+                    purpose: TokenPurpose = TokenPurpose.INPUT) -> dict[int, ReplyToken]:
     return {row.user_id: row for row in db.session.scalars(select(ReplyToken).where(
-        ReplyToken.meeting_id == meeting_id, ReplyToken.user_id.in_(user_ids)))}
+        ReplyToken.meeting_id == meeting_id, ReplyToken.user_id.in_(user_ids),
+        ReplyToken.purpose == purpose))}
 
 
-def reply_address(meeting_id: int, user_id: int) -> str | None:
-    return reply_addresses(meeting_id, [user_id]).get(user_id)
+def reply_address(meeting_id: int, user_id: int,
+                  purpose: TokenPurpose = TokenPurpose.INPUT) -> str | None:
+    return reply_addresses(meeting_id, [user_id], purpose).get(user_id)
 
 
-def reply_to_header(meeting_id: int, user_id: int) -> dict[str, str]:
+def reply_to_header(meeting_id: int, user_id: int,
+                    purpose: TokenPurpose = TokenPurpose.INPUT) -> dict[str, str]:
     """{"Reply-To": address} for an outbox message's headers, or {} when off."""
-    address = reply_address(meeting_id, user_id)
+    address = reply_address(meeting_id, user_id, purpose)
     return {"Reply-To": address} if address else {}
 
 
@@ -79,3 +88,31 @@ def revoke(row: ReplyToken) -> None:
     row.revoked_at = utcnow()
     row.nonce = secrets.token_hex(16)
     row.token_hash = hash_of(token_of(row.nonce))
+
+
+def addresses_of(rows: dict[int, ReplyToken]) -> dict[int, str]:
+    """The reply addresses of token rows (tokens_for); empty when replies are off."""
+    if not current_app.config.get("REPLY_DOMAIN"):
+        return {}
+    return {user_id: address_of(row) for user_id, row in rows.items()}
+
+
+def link_of(row: ReplyToken, item_id: int | None = None) -> str:
+    """The personal link into the meeting (consult.permissions.link_access), to one of
+    its items when `item_id` is given."""
+    extra = {"punt": item_id} if item_id else {}
+    return external_url("links.open", token_id=row.id, token=row.link_token, **extra)
+
+
+def meeting_links(meeting_id: int, user_ids: list[int]) -> dict[int, ReplyToken]:
+    """The token rows that sign each member's links into the meeting (made where
+    missing): pass a row to link_of."""
+    return tokens_for(meeting_id, user_ids, TokenPurpose.INPUT)
+
+
+def revoke_all(user_id: int) -> int:
+    """The member's reply addresses and links of every meeting stop working at once."""
+    rows = db.session.scalars(select(ReplyToken).where(ReplyToken.user_id == user_id)).all()
+    for row in rows:
+        revoke(row)
+    return len(rows)

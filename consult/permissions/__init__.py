@@ -8,8 +8,10 @@
 Import from here: `from consult.permissions import can_comment, item_for`.
 """
 
+from consult.permissions.link_access import is_link_principal
 from consult.permissions.loaders import (
     ReadOnly,
+    address_for,
     attachment_for,
     body_for,
     comment_for,
@@ -40,6 +42,7 @@ from consult.permissions.rules import (
     can_handle_reply,
     can_import_into,
     can_import_report,
+    can_manage_address,
     can_manage_api_tokens,
     can_manage_attachments,
     can_manage_bodies,
@@ -71,6 +74,7 @@ from consult.permissions.rules import (
 )
 
 __all__ = [
+    "address_for",
     "attachment_for",
     "body_for",
     "can",
@@ -88,6 +92,7 @@ __all__ = [
     "can_handle_reply",
     "can_import_into",
     "can_import_report",
+    "can_manage_address",
     "can_manage_attachments",
     "can_manage_bodies",
     "can_manage_meetings",
@@ -116,6 +121,7 @@ __all__ = [
     "is_asked_for_meeting",
     "is_body_delegate",
     "is_in_public_feed",
+    "is_link_principal",
     "is_read_only",
     "item_for",
     "job_for",

@@ -7,11 +7,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from consult.accounts.models import User
+from consult.accounts.models import MemberAddress, User
 from consult.accounts.oidc_models import OidcProvider
 from consult.comments.models import Comment
 from consult.exports.models import ExportJob
-from consult.extensions import db
+from consult.extensions import db, login_manager
 from consult.mail.inbound_models import InboundMessage
 from consult.meetings.models import (
     AgendaItem,
@@ -19,6 +19,7 @@ from consult.meetings.models import (
     Body,
     Meeting,
 )
+from consult.permissions.link_access import is_link_principal
 from consult.permissions.rules import PERMISSIONS, is_read_only
 from consult.reminders.models import ReminderRule
 from consult.statements.models import StatementRevision
@@ -26,6 +27,9 @@ from consult.statements.models import StatementRevision
 
 def _allow(action: str, *args) -> None:
     if not PERMISSIONS[action](current_user, *args):
+        if is_link_principal(current_user):
+            # A meeting's link opens nothing else: log in for the rest.
+            abort(login_manager.unauthorized())
         abort(403)
 
 
@@ -123,6 +127,13 @@ def member_for(action: str, member_id: int) -> User:
     member = db.get_or_404(User, member_id)
     _allow(action, member)
     return member
+
+
+def address_for(action: str, address_id: int) -> MemberAddress:
+    """A member's extra address, for `action` ("manage_address")."""
+    address = db.get_or_404(MemberAddress, address_id)
+    _allow(action, address)
+    return address
 
 
 def comment_for(action: str, comment_id: int) -> Comment:

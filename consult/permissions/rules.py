@@ -9,7 +9,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
-from consult.accounts.models import Role, User
+from consult.accounts.models import MemberAddress, Role, User
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.inbound_models import InboundMessage
@@ -23,13 +23,25 @@ from consult.meetings.models import (
     Meeting,
 )
 from consult.meetings.status import MeetingStatus, meeting_status
+from consult.permissions.link_access import link_meeting_id
 from consult.statements.models import StatementStatus
 
 # --- roles ------------------------------------------------------------------------
 
 
 def _is_active_user(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
+    """Logged in and active. A member who came in by a meeting's link is not: every right
+    beyond giving input on that meeting needs a login (acts_on)."""
+    return bool(user and user.is_authenticated and user.is_active
+                and link_meeting_id(user) is None)
+
+
+def acts_on(user, meeting: Meeting) -> bool:
+    """Logged in, or came in by the personal link of this meeting (as a member: no role's
+    rights come with a link)."""
+    if link_meeting_id(user) is not None:
+        return bool(user.is_active and link_meeting_id(user) == meeting.id)
+    return _is_active_user(user)
 
 
 def can_manage_members(user: User, member: User | None = None) -> bool:
@@ -45,6 +57,11 @@ def can_manage_bodies(user: User, body: Body | None = None) -> bool:
 def can_manage_login_providers(user: User, provider=None) -> bool:
     """Admins set up the organisation logins (OpenID Connect providers)."""
     return _is_active_user(user) and user.role == Role.ADMIN
+
+
+def can_manage_address(user: User, address: MemberAddress) -> bool:
+    """A member's extra addresses: the member, on the account page."""
+    return _is_active_user(user) and address.user_id == user.id
 
 
 def can_change_member(user: User, member: User) -> bool:
@@ -90,7 +107,7 @@ def can_create_meetings(user: User) -> bool:
 
 def can_view_meeting(user: User, meeting: Meeting) -> bool:
     """Published meetings are open to every member; drafts to those who manage them."""
-    if not _is_active_user(user):
+    if not acts_on(user, meeting):
         return False
     return meeting.published_at is not None or can_manage_meetings(user, meeting.body)
 
@@ -169,7 +186,7 @@ def is_asked_for_input(user: User, item: AgendaItem) -> bool:
     """A member of the body's constituency (or its delegate or an admin), on an item that
     asks for input, of a published meeting: whatever the time."""
     meeting = item.meeting
-    if not _is_active_user(user) or meeting.published_at is None or meeting.cancelled_at:
+    if not acts_on(user, meeting) or meeting.published_at is None or meeting.cancelled_at:
         return False
     if not item.open_for_input:
         return False
@@ -188,7 +205,8 @@ def can_comment(user: User, item: AgendaItem, now=None) -> bool:
 
 def owns_comment(user: User, comment) -> bool:
     """Who wrote it, or the delegate who entered it on the author's behalf ("namens")."""
-    return _is_active_user(user) and user.id in (comment.author_id, comment.entered_by_id)
+    return (acts_on(user, comment.item.meeting)
+            and user.id in (comment.author_id, comment.entered_by_id))
 
 
 def can_change_comment(user: User, comment, now=None) -> bool:
@@ -207,7 +225,7 @@ def can_enter_on_behalf(user: User, item: AgendaItem) -> bool:
 def can_see_all_input(user: User, meeting: Meeting) -> bool:
     """Delegates always see all input; members only when the body allows it."""
     return can_manage_meetings(user, meeting.body) or (
-        _is_active_user(user) and meeting.body.members_see_each_other)
+        acts_on(user, meeting) and meeting.body.members_see_each_other)
 
 
 def can_view_participation(user: User, meeting: Meeting) -> bool:
@@ -310,6 +328,7 @@ PERMISSIONS = {
     "reactivate_member": can_reactivate_member,
     "download_own_data": can_download_own_data,
     "manage_login_providers": can_manage_login_providers,
+    "manage_address": can_manage_address,
     "manage_meetings": can_manage_meetings,
     "create_meetings": can_create_meetings,
     "view_meeting": can_view_meeting,

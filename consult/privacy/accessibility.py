@@ -30,6 +30,10 @@ CHECKED_PAGES = {
     "optout.unsubscribe": "Afmelden voor een soort bericht",
     "reminders.unsubscribe": "Afmelden voor herinneringen",
     "kept.show": "Bewaarde tekst na een verlopen sessie (ook een onbekende)",
+    "links.open": "Persoonlijke link uit een mail (ook een verlopen of onbekende)",
+    "accounts.confirm_address": "Extra e-mailadres bevestigen (ook een verlopen link)",
+    "demo_mail.index": "Verzonden mail (alleen in de demo)",
+    "demo_mail.message": "Een verzonden bericht (alleen in de demo)",
     "privacy.statement": "Privacyverklaring",
     "privacy.accessibility": "Toegankelijkheidsverklaring",
     # Leden

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, func, or_, select, union, update
 
-from consult.accounts.models import LoginLink, LoginSession, MemberEvent, User
+from consult.accounts.models import LoginLink, LoginSession, MemberAddress, MemberEvent, User
 from consult.comments.models import Comment, NoInput
 from consult.database import utcnow
 from consult.extensions import db
@@ -158,10 +158,11 @@ def scrub_name(old_name: str, new_name: str, old_email: str, new_email: str) -> 
 
 
 def forget_account(user: User, old_email: str) -> None:
-    """What only served the member: sessions, links, preferences,
+    """What only served the member: sessions, links, extra addresses, preferences,
     opt-outs, digest entries, reply addresses, visits, unsaved statement drafts; and
     their place as a delegate."""
     for model, column in ((LoginSession, LoginSession.user_id), (LoginLink, LoginLink.user_id),
+                          (MemberAddress, MemberAddress.user_id),
                           (ReminderPreference, ReminderPreference.user_id),
                           (MailOptOut, MailOptOut.user_id), (DigestEntry, DigestEntry.user_id),
                           (ReplyToken, ReplyToken.user_id), (DeskVisit, DeskVisit.user_id),

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from consult.accounts.models import LoginLink, LoginSession, MemberEvent, User
+from consult.accounts.models import LoginLink, LoginSession, MemberAddress, MemberEvent, User
 from consult.comments.models import Comment, CommentEvent, NoInput
 from consult.database import utcnow
 from consult.exports.models import ExportJob
@@ -38,6 +38,7 @@ SECTIONS = (
     ("geen_inbreng", "Geen inbreng"),
     ("concept_ter_inzage", "Uw reacties op concepten ter inzage"),
     ("mailvoorkeuren", "Mailvoorkeuren en afmeldingen"),
+    ("extra_adressen", "Extra e-mailadressen"),
     ("sessies", "Sessies (ingelogde apparaten)"),
     ("inloglinks", "Aangevraagde inloglinks"),
     ("verstuurde_mail", "Mail aan u"),
@@ -164,8 +165,16 @@ def mail_preferences(user: User) -> list[dict]:
 def sessions(user: User) -> list[dict]:
     query = (select(LoginSession).where(LoginSession.user_id == user.id)
              .order_by(LoginSession.created_at))
-    return [{"begonnen": when(row.created_at), "beëindigd": when(row.revoked_at),
-             "browser": row.user_agent} for row in db.session.scalars(query)]
+    return [{"begonnen": when(row.created_at), "laatst gebruikt": when(row.last_seen_at),
+             "beëindigd": when(row.revoked_at), "browser": row.user_agent}
+            for row in db.session.scalars(query)]
+
+
+def extra_addresses(user: User) -> list[dict]:
+    query = (select(MemberAddress).where(MemberAddress.user_id == user.id)
+             .order_by(MemberAddress.created_at))
+    return [{"adres": row.email, "toegevoegd": when(row.created_at),
+             "bevestigd": when(row.confirmed_at)} for row in db.session.scalars(query)]
 
 
 def login_links(user: User) -> list[dict]:
@@ -269,7 +278,7 @@ COLLECTORS = {
     "profiel": profile, "rollen": roles, "inbreng": comments,
     "inbreng_geschiedenis": comment_events, "geen_inbreng": no_inputs,
     "concept_ter_inzage": review_answers, "mailvoorkeuren": mail_preferences,
-    "sessies": sessions, "inloglinks": login_links,
+    "extra_adressen": extra_addresses, "sessies": sessions, "inloglinks": login_links,
     "verstuurde_mail": outbox, "verzamelberichten": digest_entries,
     "antwoorden_per_mail": inbound, "antwoordadressen": reply_tokens, "bezoeken": visits,
     "als_gedelegeerde": delegate_work, "logboek": audit,

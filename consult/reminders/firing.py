@@ -24,9 +24,10 @@ from sqlalchemy import select, update
 from consult.comments.services import responded_items_by_member
 from consult.database import utcnow
 from consult.extensions import db
+from consult.mail.inbound_models import TokenPurpose
 from consult.mail.opt_out import list_unsubscribe_headers
 from consult.mail.services import add_once, queue_messages_once
-from consult.mail.tokens import reply_addresses
+from consult.mail.tokens import addresses_of, link_of, meeting_links, tokens_for
 from consult.meetings.calendar import meeting_calendar, meeting_filename
 from consult.meetings.models import Meeting
 from consult.meetings.services import meeting_title
@@ -98,6 +99,11 @@ def personal_context(recipient: Recipient, rule: ReminderRule, meeting: Meeting,
             "region": user.chairs_region, "names": recipient.region_non_responders,
             "unsubscribe_url": external_url("reminders.unsubscribe",
                                             token=unsubscribe_token(user.id, meeting.body_id))}
+
+
+def personal_links(context: dict, token) -> None:
+    context["url"] = link_of(token)
+    context["item_links"] = {item.id: link_of(token, item.id) for item in context["awaiting"]}
 
 
 def reminder_key(rule_id: int, meeting_id: int, user_id: int, due: datetime) -> str:
@@ -242,8 +248,15 @@ def write_chunk(fanout: Fanout, recipients: list[Recipient], now: datetime) -> N
     rule, meeting = reminder.rule, reminder.meeting
     messages = []
     asks_input = rule.audience not in (Audience.DELEGATES, Audience.CHAIRS)
-    replies = reply_addresses(meeting.id, [r.user.id for r in recipients]) if (
-        asks_input and fanout.shared["deadline_open"]) else {}
+    # The member's own links into the meeting (recognised for it only) and, while the
+    # deadline is open, the personal Reply-To: one token row per member × meeting.
+    ids = [r.user.id for r in recipients]
+    if rule.audience == Audience.REVIEW_OPEN:  # a reply answers the concept ter inzage
+        tokens = {}
+        replies = addresses_of(tokens_for(meeting.id, ids, TokenPurpose.DRAFT_REVIEW))
+    else:
+        tokens = meeting_links(meeting.id, ids) if asks_input else {}
+        replies = addresses_of(tokens) if fanout.shared["deadline_open"] else {}
     for recipient in recipients:
         user = recipient.user
         mode = effective_mode(fanout.prefs.get(user.id))
@@ -252,6 +265,9 @@ def write_chunk(fanout: Fanout, recipients: list[Recipient], now: datetime) -> N
             continue
         context = personal_context(recipient, rule, meeting, fanout.shared, fanout.responses)
         context["reply_address"] = replies.get(user.id)
+        context["reply_review"] = rule.audience == Audience.REVIEW_OPEN
+        if user.id in tokens:
+            personal_links(context, tokens[user.id])
         if mode == PreferenceMode.DIGEST:
             fanout.digested += add_once(DigestEntry(
                 user_id=user.id, reminder_id=reminder.id, subject=fanout.subject,

@@ -15,7 +15,9 @@ from consult.accounts.models import User
 from consult.comments.models import Comment
 from consult.database import utcnow
 from consult.extensions import db
+from consult.mail.inbound_models import TokenPurpose
 from consult.mail.services import queue_message
+from consult.mail.tokens import reply_addresses
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.services import meeting_title, record_change
 from consult.pages import external_url
@@ -103,6 +105,7 @@ def send_for_review(items: list[AgendaItem], delegate: User, answer_by: datetime
 def queue_review_messages(meeting: Meeting, users: dict[int, User], sent: Sent,
                           answer_by: datetime) -> None:
     title = meeting_title(meeting)
+    replies = reply_addresses(meeting.id, list(sent.entries), TokenPurpose.DRAFT_REVIEW)
     for user_id, entries in sent.entries.items():
         user = users[user_id]
         labels = ", ".join(entry["item"].label for entry in entries)
@@ -111,8 +114,11 @@ def queue_review_messages(meeting: Meeting, users: dict[int, User], sent: Sent,
             subject=f"Concept ter inzage: {title} (punt {labels})",
             template="draft_review",
             context={"user": user, "meeting": meeting, "title": title, "entries": entries,
-                     "answer_by": answer_by},
-            idempotency_key=f"draft_review:{entries[0]['review'].id}:{user.id}")
+                     "answer_by": answer_by, "reply_address": replies.get(user_id)},
+            idempotency_key=f"draft_review:{entries[0]['review'].id}:{user.id}",
+            meeting_id=meeting.id,
+            # A reply "akkoord" or "bezwaar: …" answers (statements.review_replies).
+            headers={"Reply-To": replies[user_id]} if user_id in replies else None)
         sent.messages += 1
 
 

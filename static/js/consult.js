@@ -100,7 +100,19 @@
     });
   }
 
+  // After logout (the login page carries data-drafts-clear): no unsent text stays behind
+  // on a shared PC, also where the browser ignored Clear-Site-Data.
+  function clearDrafts() {
+    var store = storage();
+    if (!store || !document.querySelector("[data-drafts-clear]")) { return; }
+    for (var index = store.length - 1; index >= 0; index -= 1) {
+      var key = store.key(index);
+      if (key && key.indexOf(PREFIX) === 0) { store.removeItem(key); }
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    clearDrafts();
     keepDrafts(document);
     countCharacters(document);
   });

@@ -136,5 +136,6 @@ def test_chair_sees_participation(app, live_server, page, check_a11y, people, wo
     assert page.get_by_role("table", name="Reacties per regio en agendapunt").is_visible()
     check_a11y(page, "participation (chair)")
     page.get_by_role("button", name="Herinner Hendrik Mulder").click()
-    assert page.get_by_text("Hendrik Mulder krijgt een herinnering per e-mail.").is_visible()
+    # Waits for the answer (the POST now also makes the member's link token).
+    page.get_by_text("Hendrik Mulder krijgt een herinnering per e-mail.").wait_for()
     check_a11y(page, "participation after nudge")
