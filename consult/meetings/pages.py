@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from consult.comments import services as comments
-from consult.comments.forms import comment_form
+from consult.comments.forms import blank_form_view, comment_form, form_view
 from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings.models import AgendaItem, Meeting
@@ -46,7 +46,8 @@ def meeting_context(meeting: Meeting) -> dict:
         "no_input_whole": whole,
         "no_input_items": marked | ({item.id for item in meeting.items} if whole else set()),
         "asked_any": is_asked_for_meeting(current_user, meeting),
-        "comment_form_for": comment_form,
+        "blank_form": blank_form_view(current_user),  # once per page, not per item
+        "form_view": form_view,
         "can_move": can_move,
         "form": None,
     }
@@ -63,6 +64,7 @@ def item_context(item: AgendaItem, form=None, error=None, late=False, saved=Fals
         "MeetingStatus": MeetingStatus,
         "comments": comments.visible_comments(current_user, item),
         "form": form or comment_form(item),
+        "input_form": form_view(form) if form else blank_form_view(current_user),
         "error": error,
         "late": late,
         "saved": saved,
