@@ -1,6 +1,8 @@
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
@@ -83,6 +85,22 @@ class InputFormView:
     kind_choices: tuple[tuple[str, str], ...] = tuple((c.value, c.label) for c in KIND_CHOICES)
     hint: str = CommentForm.text.kwargs["description"]
     max_text: int = MAX_TEXT
+
+    @cached_property
+    def kind_options(self) -> Markup:
+        return options(self.kind_choices, self.kind)
+
+    @cached_property
+    def on_behalf_options(self) -> Markup:
+        return options(self.on_behalf_choices, self.on_behalf)
+
+
+def options(choices, selected: str) -> Markup:
+    """The <option>s of a select, as WTForms writes them."""
+    return Markup("").join(
+        Markup('<option{} value="{}">{}</option>').format(
+            Markup(" selected") if value == selected else "", value, label)
+        for value, label in choices)
 
 
 def blank_form_view(user) -> InputFormView:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
@@ -198,6 +198,12 @@ def deliver_pending(now: datetime | None = None, backend=None) -> DeliveryReport
     return report
 
 
+# The most frequent write here: a plain UPDATE, built once (not per message).
+SENT = (update(OutboxMessage).where(OutboxMessage.id == bindparam("message_id"))
+        .values(status=OutboxStatus.SENT, sent_at=bindparam("sent_at"))
+        .execution_options(synchronize_session=False))
+
+
 def deliver_batch(batch: list[OutboxMessage], backend, now: datetime,
                   report: DeliveryReport, keeper: ClaimKeeper) -> bool:
     """False when the server is unavailable: the rest of the batch is put back."""
@@ -223,10 +229,7 @@ def deliver_batch(batch: list[OutboxMessage], backend, now: datetime,
                 keeper.release(m.id for m in done)
                 return False
         else:
-            db.session.execute(  # a plain UPDATE: the most frequent write here
-                update(OutboxMessage).where(OutboxMessage.id == message.id)
-                .values(status=OutboxStatus.SENT, sent_at=now)
-                .execution_options(synchronize_session=False))
+            db.session.execute(SENT, {"message_id": message.id, "sent_at": now})
             redact_sent(message)
             report.sent += 1
         db.session.commit()
