@@ -73,3 +73,37 @@ def test_delivered_bytes_parse_back_to_what_was_queued(app):
     assert ics.get_filename() == "vergadering-ë.ics"
     assert ics.get_content_type() == "text/calendar"
     assert ics.get_payload(decode=True) == calendar[2]
+
+
+def test_on_sqlite_one_process_delivers_at_a_time(app):
+    """While another holds the delivery turn (an flock beside the database), a run waits
+    MAIL_DELIVERY_TURN_SECONDS without holding the write lock, then leaves the messages
+    to it; afterwards it delivers them."""
+    import fcntl
+
+    from sqlalchemy import select
+
+    from consult.mail.delivery import deliver_pending
+    from consult.mail.models import OutboxMessage, OutboxStatus
+    from consult.mail.services import queue_message
+
+    with app.app_context():
+        if db.engine.url.get_backend_name() != "sqlite":
+            # PostgreSQL delivers in parallel: no turn to wait for.
+            assert deliver_pending().sent == 0
+            return
+        queue_message(kind="test", recipient="lid@example.org", subject="Onderwerp",
+                      template="login_link", context={"user": User(name="Anouk"),
+                                                      "link": "http://x/", "minutes": 15})
+        db.session.commit()
+        app.config["MAIL_DELIVERY_TURN_SECONDS"] = 0.3
+        with open(f"{db.engine.url.database}.delivery-turn", "a") as other:
+            fcntl.flock(other, fcntl.LOCK_EX)  # another process delivering
+            report = deliver_pending()
+            # It did not keep a transaction (SQLite's write lock) while it waited.
+            assert not db.session().in_transaction()
+            assert (report.sent, db.session.scalar(select(OutboxMessage.status))) == (
+                0, OutboxStatus.PENDING)
+            db.session.rollback()
+            fcntl.flock(other, fcntl.LOCK_UN)
+        assert deliver_pending().sent == 1

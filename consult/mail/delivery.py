@@ -22,6 +22,7 @@ from consult.mail.building import UnbuildableMessage, email_bytes
 from consult.mail.models import OutboxMessage, OutboxStatus
 from consult.mail.redaction import redact_sent
 from consult.mail.smtp import DeliveryError, SmtpBackend
+from consult.mail.turns import delivery_turn
 
 log = logging.getLogger("consult.mail")
 
@@ -173,8 +174,14 @@ def deliver_pending(now: datetime | None = None, backend=None) -> DeliveryReport
     MAIL_MAX_ATTEMPTS; a permanent one (SMTP 5xx, a message that cannot be built) fails
     it at once. When the mail server is unavailable, the rest of the batch waits for its
     retry without being tried and the run stops: no message stays claimed while
-    timeouts add up.
+    timeouts add up. On SQLite one process at a time delivers (`turns.delivery_turn`).
     """
+    wait = float(current_app.config.get("MAIL_DELIVERY_TURN_SECONDS", 30))
+    with delivery_turn(db.engine, wait, db.session.commit) as turn:
+        return deliver_due(now, backend) if turn else DeliveryReport()
+
+
+def deliver_due(now: datetime | None, backend) -> DeliveryReport:
     now = now or utcnow()
     backend = backend or mail_backend()
     report = DeliveryReport(released=release_stuck_claims())
