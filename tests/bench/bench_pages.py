@@ -13,11 +13,13 @@ slow server cannot slow down the load), the mix of the deadline hour, each virtu
 member with its own session. A small asyncio HTTP/1.1 client (one connection per
 request: gunicorn's sync workers close it after each answer anyway). First the
 deadline hour (B1B_RATE for B1B_SECONDS), then rising rates for B1B_STEP_SECONDS each,
-until p95 passes 250 ms or a request fails: the highest rate that held.
+until p95 passes 250 ms or a request fails: the highest rate that held (when the
+deadline hour itself does not hold, falling rates from BENCH_B1B_LOWER).
 
 Environment: BENCH_B1A_RUNS (60), BENCH_B1B_RATE (60), BENCH_B1B_SECONDS (60),
 BENCH_B1B_STEP_SECONDS (20), BENCH_B1B_STEPS ("80,100,120,150,180,240"),
-BENCH_B1B_MEMBERS (300); e.g. BENCH_B1B_SECONDS=10 BENCH_B1B_STEPS=80 to try it.
+BENCH_B1B_MEMBERS (300), BENCH_B1B_LOWER ("45,30,20,10"); e.g. BENCH_B1B_SECONDS=10
+BENCH_B1B_STEPS=80 to try it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ B1B_SECONDS = float(_env.get("BENCH_B1B_SECONDS", "60"))
 B1B_STEP_SECONDS = float(_env.get("BENCH_B1B_STEP_SECONDS", "20"))
 B1B_STEPS = [float(r) for r in _env.get("BENCH_B1B_STEPS", "80,100,120,150,180,240").split(",") if r]
 B1B_MEMBERS = int(_env.get("BENCH_B1B_MEMBERS", "300"))
+# When the deadline hour does not hold: the rates tried below it.
+B1B_LOWER = [float(r) for r in _env.get("BENCH_B1B_LOWER", "45,30,20,10").split(",") if r]
 P95_LIMIT_MS = 250
 REQUEST_TIMEOUT = 10
 # The deadline hour's mix, in the order requests are sent (repeated): what members do.
@@ -346,14 +350,19 @@ def b1b_load(port: int, ids: dict, password: str, drain) -> dict:
         result = {"members": len(members), "deadline_hour":
                   await open_loop(port, members, ids, B1B_RATE, B1B_SECONDS), "steps": []}
         held = result["deadline_hour"]["rate"] if holds(result["deadline_hour"]) else None
-        if held is not None:
-            for rate in (r for r in B1B_STEPS if r > B1B_RATE):
-                await asyncio.get_running_loop().run_in_executor(None, drain)
-                step = await open_loop(port, members, ids, rate, B1B_STEP_SECONDS)
-                result["steps"].append(step)
-                if not holds(step):
-                    break
+        # Up from the deadline hour while p95 holds; down from it when it did not.
+        rates = [r for r in B1B_STEPS if r > B1B_RATE] if held is not None else \
+            [r for r in B1B_LOWER if r < B1B_RATE]
+        for rate in rates:
+            await asyncio.get_running_loop().run_in_executor(None, drain)
+            step = await open_loop(port, members, ids, rate, B1B_STEP_SECONDS)
+            result["steps"].append(step)
+            if held is not None and not holds(step):
+                break
+            if holds(step):
                 held = rate
+                if rate < B1B_RATE:
+                    break
         result["highest_rate"] = held
         return result
 
