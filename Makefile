@@ -53,10 +53,9 @@ test-slow: $(STAMP)
 	HYPOTHESIS_PROFILE=slow CONSULT_TEST_DB=postgresql $(PYTEST) $(PARALLEL) -m fuzz
 
 # Benchmarks B1-B5 (not part of `make test`) on SQLite and PostgreSQL against gunicorn;
-# prints one table (also written to instance/bench-last.md). Needs wrk (a Debian package).
+# prints one table (also written to instance/bench-last.md). B1b's load generator is our
+# own (tests/bench/bench_pages.py); BENCH_B1B_SECONDS=10 and the like for a shorter try.
 bench: $(STAMP)
-	@command -v wrk >/dev/null || { if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -qq wrk; \
-	  else sudo apt-get install -y -qq wrk; fi; }
 	$(BIN)/python -m tests.bench.bench_run
 
 lint: $(STAMP)

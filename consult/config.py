@@ -128,6 +128,9 @@ MAIL_CLAIM_RENEW_SECONDS = None
 # Messages one delivery process claims at a time: one database round trip per batch
 # instead of per message; a crash leaves at most this many to wait for MAIL_STUCK_MINUTES.
 MAIL_CLAIM_BATCH = 50
+# On SQLite one process delivers at a time (consult/mail/turns.py); another waits this
+# long for its turn, then leaves what is due to the one delivering.
+MAIL_DELIVERY_TURN_SECONDS = 30
 
 # Reminders: one that fell due while the scheduler was down still goes out, unless it
 # is later than this; then it is marked skipped (visible in the overview).

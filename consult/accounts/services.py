@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from consult.accounts import throttle
 from consult.accounts.models import LoginLink, LoginSession, User, hash_token
@@ -215,6 +216,8 @@ def load_session_user(token: str) -> User | None:
             last_seen > now - idle,
             User.active.is_(True),
         )
+        # A chair's region is on most of her pages (desk, "namens"): in the same query.
+        .options(joinedload(User.chairs_region))
     ).first()
     if row is None:
         return None

@@ -1,4 +1,8 @@
+from dataclasses import dataclass, field
+from functools import cached_property
+
 from flask_login import current_user
+from markupsafe import Markup
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
@@ -71,3 +75,51 @@ def comment_form(item, *, submitted: bool = False, formdata=None, **values) -> C
     else:
         form = CommentForm(formdata=None, prefix=prefix, **values)
     return form.for_user(on_behalf_choices(current_user))
+
+
+@dataclass(frozen=True)
+class InputFormView:
+    """What the hand-written input form (templates/comments/_form.html) shows: the values,
+    the choices and the errors per field. The meeting page shows one form per item; building
+    and rendering a WTForms form for each was most of its time, so the empty form is
+    described once per page (`blank_form_view`) and a submitted one by `form_view`."""
+
+    kind: str
+    on_behalf: str
+    text: str
+    on_behalf_choices: tuple[tuple[str, str], ...]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    kind_choices: tuple[tuple[str, str], ...] = tuple((c.value, c.label) for c in KIND_CHOICES)
+    hint: str = CommentForm.text.kwargs["description"]
+    max_text: int = MAX_TEXT
+
+    @cached_property
+    def kind_options(self) -> Markup:
+        return options(self.kind_choices, self.kind)
+
+    @cached_property
+    def on_behalf_options(self) -> Markup:
+        return options(self.on_behalf_choices, self.on_behalf)
+
+
+def options(choices, selected: str) -> Markup:
+    """The <option>s of a select, as WTForms writes them."""
+    return Markup("").join(
+        Markup('<option{} value="{}">{}</option>').format(
+            Markup(" selected") if value == selected else "", value, label)
+        for value, label in choices)
+
+
+def blank_form_view(user) -> InputFormView:
+    return InputFormView(kind=CommentKind.INPUT.value, on_behalf=OnBehalf.SELF.value, text="",
+                         on_behalf_choices=tuple(on_behalf_choices(user)))
+
+
+def form_view(form: CommentForm) -> InputFormView:
+    """A (submitted) CommentForm as the template shows it, the member's text kept."""
+    return InputFormView(
+        kind=form.kind.data or "", on_behalf=form.on_behalf.data or "",
+        text=form.text.data or "",
+        on_behalf_choices=tuple((c.value, c.label) for c in form.on_behalf.choices),
+        errors={name: list(form[name].errors) for name in ("kind", "on_behalf")
+                if form[name].errors})

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select, union
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from consult.accounts.models import Organisation, User
 from consult.comments.models import Comment, CommentEvent, CommentKind, NoInput, OnBehalf
@@ -221,8 +221,8 @@ def visible_comments(user: User, item: AgendaItem) -> list[Comment]:
     query = (
         select(Comment)
         .where(Comment.item_id == item.id, Comment.withdrawn_at.is_(None))
-        .options(selectinload(Comment.author).selectinload(User.chairs_region),
-                 selectinload(Comment.entered_by))
+        .options(joinedload(Comment.author).joinedload(User.chairs_region),
+                 joinedload(Comment.entered_by))
         .order_by(Comment.created_at, Comment.id)
     )
     comments = db.session.scalars(query).all()

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +22,7 @@ from consult.mail.building import UnbuildableMessage, email_bytes
 from consult.mail.models import OutboxMessage, OutboxStatus
 from consult.mail.redaction import redact_sent
 from consult.mail.smtp import DeliveryError, SmtpBackend
+from consult.mail.turns import delivery_turn
 
 log = logging.getLogger("consult.mail")
 
@@ -174,8 +175,14 @@ def deliver_pending(now: datetime | None = None, backend=None) -> DeliveryReport
     MAIL_MAX_ATTEMPTS; a permanent one (SMTP 5xx, a message that cannot be built) fails
     it at once. When the mail server is unavailable, the rest of the batch waits for its
     retry without being tried and the run stops: no message stays claimed while
-    timeouts add up.
+    timeouts add up. On SQLite one process at a time delivers (`turns.delivery_turn`).
     """
+    wait = float(current_app.config.get("MAIL_DELIVERY_TURN_SECONDS", 30))
+    with delivery_turn(db.engine, wait, db.session.commit) as turn:
+        return deliver_due(now, backend) if turn else DeliveryReport()
+
+
+def deliver_due(now: datetime | None, backend) -> DeliveryReport:
     now = now or utcnow()
     backend = backend or mail_backend()
     report = DeliveryReport(released=release_stuck_claims())
@@ -197,6 +204,12 @@ def deliver_pending(now: datetime | None = None, backend=None) -> DeliveryReport
         if hasattr(backend, "close"):
             backend.close()
     return report
+
+
+# The most frequent write here: a plain UPDATE, built once (not per message).
+SENT = (update(OutboxMessage).where(OutboxMessage.id == bindparam("message_id"))
+        .values(status=OutboxStatus.SENT, sent_at=bindparam("sent_at"))
+        .execution_options(synchronize_session=False))
 
 
 def deliver_now(ids: list[int], backend=None) -> DeliveryReport:
@@ -246,10 +259,7 @@ def deliver_batch(batch: list[OutboxMessage], backend, now: datetime,
                 keeper.release(m.id for m in done)
                 return False
         else:
-            db.session.execute(  # a plain UPDATE: the most frequent write here
-                update(OutboxMessage).where(OutboxMessage.id == message.id)
-                .values(status=OutboxStatus.SENT, sent_at=now)
-                .execution_options(synchronize_session=False))
+            db.session.execute(SENT, {"message_id": message.id, "sent_at": now})
             redact_sent(message)
             report.sent += 1
         db.session.commit()

@@ -3,17 +3,15 @@ by services so that no view module imports another."""
 
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from consult.comments import services as comments
-from consult.comments.forms import comment_form
+from consult.comments.forms import blank_form_view, comment_form, form_view
 from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings.models import AgendaItem, Meeting
 from consult.meetings.services import (
     can_move,
-    count_items,
-    count_responded,
     meeting_location,
     meeting_title,
     upcoming_meetings,
@@ -27,7 +25,7 @@ from consult.permissions import (
     is_asked_for_input,
     is_asked_for_meeting,
 )
-from consult.statements.desk import desk_rows
+from consult.statements.desk import MeetingCounts, desk_meetings, desk_rows, meeting_counts
 from consult.statements.desk_charts import charts
 from consult.statements.models import Outcome, Statement, StatementStatus
 from consult.statements.outcomes import comment_fate
@@ -48,7 +46,8 @@ def meeting_context(meeting: Meeting) -> dict:
         "no_input_whole": whole,
         "no_input_items": marked | ({item.id for item in meeting.items} if whole else set()),
         "asked_any": is_asked_for_meeting(current_user, meeting),
-        "comment_form_for": comment_form,
+        "blank_form": blank_form_view(current_user),  # once per page, not per item
+        "form_view": form_view,
         "can_move": can_move,
         "form": None,
     }
@@ -65,6 +64,7 @@ def item_context(item: AgendaItem, form=None, error=None, late=False, saved=Fals
         "MeetingStatus": MeetingStatus,
         "comments": comments.visible_comments(current_user, item),
         "form": form or comment_form(item),
+        "input_form": form_view(form) if form else blank_form_view(current_user),
         "error": error,
         "late": late,
         "saved": saved,
@@ -81,10 +81,13 @@ def item_context(item: AgendaItem, form=None, error=None, late=False, saved=Fals
 def consolidation_context(item) -> dict:
     """The statement (once final) and the outcome (once published) of an item; the
     delegates see them while they work."""
-    statement = db.session.scalar(select(Statement).where(Statement.item_id == item.id)
-                                  .options(selectinload(Statement.current_revision)))
+    statement, outcome = db.session.execute(  # one statement for both
+        select(Statement, Outcome).select_from(AgendaItem)
+        .outerjoin(Statement, Statement.item_id == AgendaItem.id)
+        .outerjoin(Outcome, Outcome.item_id == AgendaItem.id)
+        .where(AgendaItem.id == item.id)
+        .options(joinedload(Statement.current_revision))).one()
     final = statement is not None and statement.status == StatementStatus.FINAL
-    outcome = db.session.scalar(select(Outcome).where(Outcome.item_id == item.id))
     return {
         "statement": statement if statement and statement.text
         and can_view_statement(current_user, statement) else None,
@@ -104,18 +107,17 @@ def dashboard_context(user) -> dict:
     action per meeting; then the coming meetings of my bodies with, per meeting, how many
     items ask for input and how many still wait for mine; and what became of my input."""
     now = utcnow()
-    desk = desk_rows(user, now)
-    on_desk = {row.meeting.id for row in desk if row.role == "gedelegeerde"}
-    meetings = [m for m in upcoming_meetings(user, now) if m.id not in on_desk]
-    meeting_ids = [meeting.id for meeting in meetings]
-    asked = count_items(meeting_ids)
-    responded = count_responded(comments.responded_item_ids(user.id, meeting_ids))
-    rows = [{
-        "meeting": meeting,
-        "status": meeting_status(meeting, now),
-        "asked": asked.get(meeting.id, 0),
-        "waiting": asked.get(meeting.id, 0) - responded.get(meeting.id, 0),
-    } for meeting in meetings]
+    on_desk = desk_meetings(user, now)
+    delegated = {meeting.id for meeting, role, _ in on_desk if role == "gedelegeerde"}
+    meetings = [m for m in upcoming_meetings(user, now) if m.id not in delegated]
+    # One query counts for the desk and the coming meetings alike.
+    counts = meeting_counts(user, sorted({m.id for m, _, _ in on_desk} | {m.id for m in meetings}))
+    desk = desk_rows(user, now, on_desk, counts)
+    rows = []
+    for meeting in meetings:
+        count = counts.get(meeting.id, MeetingCounts())
+        rows.append({"meeting": meeting, "status": meeting_status(meeting, now),
+                     "asked": count.asked, "waiting": count.asked - count.responded})
     return {"rows": rows, "now": now, "MeetingStatus": MeetingStatus,
             "desk": [(row, charts(row)) for row in desk], "results": my_input_results(user),
             "fate": comment_fate}

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from consult.accounts.models import User
 from consult.database import utcnow
@@ -322,7 +322,7 @@ def upcoming_meetings(user: User, now: datetime) -> list[Meeting]:
         select(Meeting)
         .where(Meeting.body_id.in_(my_bodies_query(user)),
                Meeting.ends_at > now - timedelta(days=1), Meeting.cancelled_at.is_(None))
-        .options(selectinload(Meeting.body).selectinload(Body.delegates))
+        .options(joinedload(Meeting.body).joinedload(Body.delegates))
         .order_by(Meeting.starts_at)
-    ).all()
+    ).unique().all()
     return [meeting for meeting in meetings if can_view_meeting(user, meeting)]

@@ -365,8 +365,10 @@ PERMISSIONS = {
 
 
 def can(permission: str, *args) -> bool:
-    """For templates: `{% if can("manage_members") %}`."""
-    return PERMISSIONS[permission](current_user, *args)
+    """For templates: `{% if can("manage_members") %}`. The rules get the user itself,
+    not Flask-Login's proxy: every attribute read through the proxy looks the user up
+    again (a page asks `can` for every item)."""
+    return PERMISSIONS[permission](current_user._get_current_object(), *args)
 
 
 def require(check):

@@ -53,6 +53,7 @@ from consult.reminders.models import (
 )
 from consult.reminders.planning import due_time
 from consult.reminders.preferences import effective_mode, unsubscribe_token
+from consult.reminders.rendering import Placeholders
 
 log = logging.getLogger("consult.reminders")
 
@@ -202,6 +203,7 @@ class Fanout:
     responses: dict[int, set[int]]
     subject: str
     calendar: tuple[str, str, bytes]
+    placeholders: Placeholders
     queued: int = 0
     digested: int = 0
     off: int = 0
@@ -212,11 +214,12 @@ def read_fanout(reminder: Reminder, now: datetime) -> Fanout:
     rule, meeting = reminder.rule, reminder.meeting
     prefs = {pref.user_id: pref for pref in db.session.scalars(select(ReminderPreference).where(
         ReminderPreference.body_id == meeting.body_id))}
+    subject = fill_in(rule.subject, meeting)
     return Fanout(
         reminder=reminder, recipients=audience(rule, meeting), prefs=prefs,
         shared=shared_context(rule, meeting, now),
-        responses=responded_items_by_member(meeting.id),
-        subject=fill_in(rule.subject, meeting),
+        responses=responded_items_by_member(meeting.id), subject=subject,
+        placeholders=Placeholders(subject),
         calendar=(meeting_filename(meeting), "text/calendar", meeting_calendar(meeting, now)))
 
 
@@ -279,7 +282,8 @@ def write_chunk(fanout: Fanout, recipients: list[Recipient], now: datetime) -> N
             idempotency_key=reminder_key(rule.id, meeting.id, user.id, reminder.due_at),
             kind="reminder", recipient=user.email, user_id=user.id,
             meeting_id=meeting.id, subject=fanout.subject, template="reminder",
-            context=context, attachments=[fanout.calendar],
+            context=context, bodies=fanout.placeholders.bodies(context),
+            attachments=[fanout.calendar],
             headers=list_unsubscribe_headers(context["unsubscribe_url"])
             | ({"Reply-To": replies[user.id]} if user.id in replies else {})))
     fanout.queued += queue_messages_once(messages)

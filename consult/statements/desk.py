@@ -6,11 +6,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import func, literal, or_, select, union_all, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from consult.accounts.models import Region, User
 from consult.comments.models import Comment, NoInput
+from consult.comments.services import responses as comment_responses
 from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings.constituency import my_bodies_query
@@ -63,117 +64,132 @@ class DeskRow:
         return max(self.grid.values(), default=0)
 
 
-def desk_meetings(user: User, now: datetime) -> list[tuple[Meeting, str]]:
-    """The meetings on the desk with the user's role there: those of the bodies she
-    delegates for (held ones until their outcomes are published), and for a regional
-    chair the published meetings of the bodies that ask the region for input."""
+def desk_meetings(user: User, now: datetime) -> list[tuple[Meeting, str, datetime | None]]:
+    """The meetings on the desk with the user's role there and her last visit: those of
+    the bodies she delegates for (held ones until their outcomes are published), and for a
+    regional chair the published meetings of the bodies that ask the region for input."""
     delegated = select(body_delegate.c.body_id).where(body_delegate.c.user_id == user.id)
     conditions = [Meeting.body_id.in_(delegated)]
     if user.chairs_region_id is not None:
         conditions.append(Meeting.body_id.in_(my_bodies_query(user))
                           & Meeting.published_at.is_not(None))
-    meetings = db.session.scalars(
-        select(Meeting).where(
+    visit = (DeskVisit.meeting_id == Meeting.id) & (DeskVisit.user_id == user.id)
+    rows = db.session.execute(
+        select(Meeting, DeskVisit.seen_at).outerjoin(DeskVisit, visit).where(
             or_(*conditions), Meeting.cancelled_at.is_(None),
             (Meeting.ends_at > now - timedelta(days=1))
             | (Meeting.outcomes_published_at.is_(None) & (Meeting.ends_at > now - HELD_ON_DESK)))
-        .options(selectinload(Meeting.body).selectinload(Body.delegates),
+        .options(joinedload(Meeting.body).joinedload(Body.delegates),
                  selectinload(Meeting.items))
-        .order_by(Meeting.starts_at)).all()
+        .order_by(Meeting.starts_at)).unique().all()
     result = []
-    for meeting in meetings:
+    for meeting, seen_at in rows:
         if any(d.id == user.id for d in meeting.body.delegates):
-            result.append((meeting, "gedelegeerde"))
+            result.append((meeting, "gedelegeerde", seen_at))
         elif user.chairs_region_id is not None and meeting.ends_at > now - timedelta(days=1):
-            result.append((meeting, "regiovoorzitter"))
+            result.append((meeting, "regiovoorzitter", seen_at))
     return result
 
 
-def desk_rows(user: User, now: datetime | None = None) -> list[DeskRow]:
+def desk_rows(user: User, now: datetime | None = None, meetings=None,
+              counts: dict[int, "MeetingCounts"] | None = None) -> list[DeskRow]:
     """The desk: one row per meeting, with its actions and figures (a fixed number of
-    queries, whatever the number of meetings, items and inputs)."""
+    queries, whatever the number of meetings, items and inputs). `meetings` and `counts`:
+    what the home page already loaded (desk_meetings, meeting_counts)."""
     now = now or utcnow()
-    meetings = desk_meetings(user, now)
+    meetings = desk_meetings(user, now) if meetings is None else meetings
     if not meetings:
         return []
-    ids = [meeting.id for meeting, _ in meetings]
     region = user.chairs_region
-    visits = last_visits(user, ids)
     # A delegate sees everyone's responses; as a chair (of another body) the region's.
-    responses = meeting_responses([m.id for m, role in meetings if role == "gedelegeerde"])
-    chaired = [m.id for m, role in meetings if role == "regiovoorzitter"]
-    if chaired:
-        responses.update(meeting_responses(chaired, region))
-    finals, outcomes = consolidated_counts(ids)
+    responses = meeting_responses([m.id for m, role, _ in meetings if role == "gedelegeerde"],
+                                  [m.id for m, role, _ in meetings if role == "regiovoorzitter"],
+                                  region)
+    if counts is None:
+        counts = meeting_counts(user, [meeting.id for meeting, _, _ in meetings])
     rows = []
-    for meeting, role in meetings:
+    for meeting, role, seen_at in meetings:
         row = DeskRow(meeting=meeting, role=role, status=meeting_status(meeting, now),
                       region=region if role == "regiovoorzitter" else None,
                       items=[item for item in meeting.items if item.open_for_input])
         mine = responses.get(meeting.id, [])
         fill_figures(row, mine, now)
-        row.actions = next_actions(row, mine, visits.get(meeting.id), now,
-                                   finals.get(meeting.id, 0), outcomes.get(meeting.id, 0))
+        count = counts.get(meeting.id, MeetingCounts())
+        row.actions = next_actions(row, mine, seen_at, now, count.finals, count.outcomes)
         rows.append(row)
     return rows
 
 
-def last_visits(user: User, meeting_ids: list[int]) -> dict[int, datetime]:
-    return dict(db.session.execute(select(DeskVisit.meeting_id, DeskVisit.seen_at).where(
-        DeskVisit.user_id == user.id, DeskVisit.meeting_id.in_(meeting_ids))).all())
-
-
 def record_visit(user: User, meeting: Meeting) -> None:
     """The delegate opened the workspace (a chair: the participation page) now."""
-    visit = db.session.scalar(select(DeskVisit).where(
-        DeskVisit.user_id == user.id, DeskVisit.meeting_id == meeting.id))
-    if visit is None:
+    # One UPDATE on every visit but the first (the workspace's statement budget).
+    seen = db.session.execute(
+        update(DeskVisit).where(DeskVisit.user_id == user.id, DeskVisit.meeting_id == meeting.id)
+        .values(seen_at=utcnow()).execution_options(synchronize_session=False))
+    if seen.rowcount == 0:
         db.session.add(DeskVisit(user_id=user.id, meeting_id=meeting.id, seen_at=utcnow()))
-    else:
-        visit.seen_at = utcnow()
 
 
-def consolidated_counts(meeting_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """Per meeting: the items asking for input with a final statement, and the items with
-    an outcome (one query)."""
-    final = Statement.status == StatementStatus.FINAL
+@dataclass(frozen=True)
+class MeetingCounts:
+    asked: int = 0  # items asking for input
+    responded: int = 0  # of those, the ones this user responded to
+    finals: int = 0  # items with a final statement
+    outcomes: int = 0  # items with an outcome
+
+
+def meeting_counts(user: User, meeting_ids: list[int]) -> dict[int, MeetingCounts]:
+    """Per meeting, what the home page counts, for the desk and the coming meetings in
+    one query."""
+    if not meeting_ids:
+        return {}
+    responses = comment_responses(meeting_ids)
+    mine = select(responses.c.item_id).where(responses.c.user_id == user.id)
+    asks = AgendaItem.asks_input.is_(True)
     rows = db.session.execute(
-        select(AgendaItem.meeting_id, func.count(Statement.id.distinct()).filter(final),
+        select(AgendaItem.meeting_id, func.count(AgendaItem.id.distinct()).filter(asks),
+               func.count(AgendaItem.id.distinct()).filter(asks & AgendaItem.id.in_(mine)),
+               func.count(Statement.id.distinct()).filter(
+                   Statement.status == StatementStatus.FINAL),
                func.count(Outcome.id.distinct()))
         .outerjoin(Statement, Statement.item_id == AgendaItem.id)
         .outerjoin(Outcome, Outcome.item_id == AgendaItem.id)
         .where(AgendaItem.meeting_id.in_(meeting_ids), AgendaItem.withdrawn_at.is_(None))
         .group_by(AgendaItem.meeting_id)).all()
-    finals = {meeting_id: count for meeting_id, count, _ in rows}
-    return finals, {meeting_id: count for meeting_id, _, count in rows}
+    return {meeting_id: MeetingCounts(*figures) for meeting_id, *figures in rows}
 
 
-def meeting_responses(meeting_ids: list[int],
+def meeting_responses(meeting_ids: list[int], region_meeting_ids: list[int] = (),
                       region: Region | None = None) -> dict[int, list[Response]]:
-    """Every live input and "geen inbreng" of the meetings (of one region's members when
-    a chair looks): two queries, one row per response."""
-    if not meeting_ids:
+    """Every live input and "geen inbreng" of `meeting_ids`, and those of one region's
+    members in `region_meeting_ids` (a chair's): one query, one row per response."""
+    region_meeting_ids = list(region_meeting_ids) if region is not None else []
+    if not meeting_ids and not region_meeting_ids:
         return {}
     region_name = func.coalesce(Region.name, "Geen regio")
+
+    def which(meeting_id):
+        if not region_meeting_ids:
+            return meeting_id.in_(meeting_ids)
+        return meeting_id.in_(meeting_ids) | (meeting_id.in_(region_meeting_ids)
+                                              & (User.region_id == region.id))
+
     inputs = (select(AgendaItem.meeting_id, Comment.item_id, Comment.created_at,
-                     Comment.author_id, region_name, Comment.late)
+                     Comment.author_id, region_name, Comment.late, literal(True))
               .join(AgendaItem, AgendaItem.id == Comment.item_id)
               .join(User, User.id == Comment.author_id)
               .outerjoin(Region, Region.id == User.region_id)
-              .where(AgendaItem.meeting_id.in_(meeting_ids), Comment.withdrawn_at.is_(None)))
+              .where(which(AgendaItem.meeting_id), Comment.withdrawn_at.is_(None)))
     nothing = (select(NoInput.meeting_id, NoInput.item_id, NoInput.created_at,
-                      NoInput.user_id, region_name)
+                      NoInput.user_id, region_name, literal(False), literal(False))
                .join(User, User.id == NoInput.user_id)
                .outerjoin(Region, Region.id == User.region_id)
-               .where(NoInput.meeting_id.in_(meeting_ids)))
-    if region is not None:
-        inputs = inputs.where(User.region_id == region.id)
-        nothing = nothing.where(User.region_id == region.id)
+               .where(which(NoInput.meeting_id)))
     result: dict[int, list[Response]] = defaultdict(list)
-    for meeting_id, item_id, at, author_id, name, late in db.session.execute(inputs):
-        result[meeting_id].append(Response(item_id, at, author_id, name, late))
-    for meeting_id, item_id, at, author_id, name in db.session.execute(nothing):
-        result[meeting_id].append(Response(item_id, at, author_id, name, is_input=False))
+    for meeting_id, item_id, at, author_id, name, late, is_input in db.session.execute(
+            union_all(inputs, nothing)):
+        result[meeting_id].append(Response(item_id, at, author_id, name, bool(late),
+                                           bool(is_input)))
     return result
 
 

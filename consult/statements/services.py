@@ -10,7 +10,7 @@ from datetime import datetime
 from markupsafe import Markup, escape
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from consult.accounts.models import Organisation, Region, User
 from consult.comments.models import Comment, CommentKind, Mark
@@ -246,22 +246,19 @@ class ItemProgress:
 
 
 def meeting_progress(meeting: Meeting) -> list[ItemProgress]:
-    """Per item asking for input: its statement and input counts (three queries)."""
+    """Per item asking for input: its statement and input counts (two queries)."""
     items = [item for item in meeting.items if item.asks_input]
     ids = [item.id for item in items]
     statements = {s.item_id: s for s in db.session.scalars(
         select(Statement).where(Statement.item_id.in_(ids))
-        .options(selectinload(Statement.current_revision)))}
-    counts = dict(db.session.execute(
-        select(Comment.item_id, func.count(Comment.id)).where(
-            Comment.item_id.in_(ids), Comment.withdrawn_at.is_(None)).group_by(Comment.item_id)
-    ).all())
-    unmarked = dict(db.session.execute(
-        select(Comment.item_id, func.count(Comment.id)).where(
-            Comment.item_id.in_(ids), Comment.withdrawn_at.is_(None), Comment.mark.is_(None))
-        .group_by(Comment.item_id)).all())
-    return [ItemProgress(item, statements.get(item.id), counts.get(item.id, 0),
-                         unmarked.get(item.id, 0)) for item in items]
+        .options(joinedload(Statement.current_revision)))}
+    counts = {item_id: (live, unmarked) for item_id, live, unmarked in db.session.execute(
+        select(Comment.item_id, func.count(Comment.id),
+               func.count(Comment.id).filter(Comment.mark.is_(None)))
+        .where(Comment.item_id.in_(ids), Comment.withdrawn_at.is_(None))
+        .group_by(Comment.item_id))}
+    return [ItemProgress(item, statements.get(item.id), *counts.get(item.id, (0, 0)))
+            for item in items]
 
 
 def progress_summary(progress: list[ItemProgress]) -> tuple[int, int]:
@@ -333,26 +330,20 @@ def compared(history: list[StatementRevision], old_number: int | None,
 
 def my_input_results(user: User, limit: int = 10) -> list[dict]:
     """"Wat is er met mijn inbreng gedaan?": my input on items whose statement is final or
-    whose meeting published its outcomes, newest meeting first (four queries)."""
-    comments = db.session.scalars(
-        select(Comment).join(AgendaItem, AgendaItem.id == Comment.item_id)
+    whose meeting published its outcomes, newest meeting first (one query)."""
+    final = (Statement.item_id == Comment.item_id) & (Statement.status == StatementStatus.FINAL)
+    rows = db.session.execute(
+        select(Comment, Statement, Outcome).join(AgendaItem, AgendaItem.id == Comment.item_id)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .outerjoin(Statement, final)
+        .outerjoin(Outcome, Outcome.item_id == Comment.item_id)
         .where(Comment.author_id == user.id, Comment.withdrawn_at.is_(None),
                Meeting.cancelled_at.is_(None),
-               (Meeting.outcomes_published_at.is_not(None))
-               | AgendaItem.id.in_(select(Statement.item_id).where(
-                   Statement.status == StatementStatus.FINAL)))
-        .options(selectinload(Comment.item).selectinload(AgendaItem.meeting)
-                 .selectinload(Meeting.body))
+               Meeting.outcomes_published_at.is_not(None) | Statement.id.is_not(None))
+        .options(joinedload(Comment.item).joinedload(AgendaItem.meeting)
+                 .joinedload(Meeting.body), joinedload(Statement.current_revision))
         .order_by(Meeting.starts_at.desc(), AgendaItem.position)
         .limit(limit)).all()
-    item_ids = {c.item_id for c in comments}
-    statements = {s.item_id: s for s in db.session.scalars(
-        select(Statement).where(Statement.item_id.in_(item_ids),
-                                Statement.status == StatementStatus.FINAL))}
-    outcomes = {o.item_id: o for o in db.session.scalars(
-        select(Outcome).where(Outcome.item_id.in_(item_ids)))}
-    return [{"comment": c, "statement": statements.get(c.item_id),
-             "outcome": outcomes.get(c.item_id)
-             if c.item.meeting.outcomes_published_at else None}
-            for c in comments]
+    return [{"comment": c, "statement": statement,
+             "outcome": outcome if c.item.meeting.outcomes_published_at else None}
+            for c, statement, outcome in rows]
