@@ -7,6 +7,7 @@ from consult.accounts.models import Organisation
 from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.models import OutboxMessage
+from consult.mail.tokens import link_of, meeting_links
 from consult.meetings import importing, services
 from consult.meetings.models import AgendaItem, Meeting, Purpose
 from consult.meetings.services import MeetingStatus, meeting_status
@@ -118,7 +119,9 @@ def test_publish_queues_one_message_per_constituency_member(ctx):
     assert [m.recipient for m in messages] == [noord.email]
     assert messages[0].meeting_id == meeting.id
     text = messages[0].body_text
-    assert "Deadline voor inbreng: nog " in text and f"/vergaderingen/{meeting.id}" in text
+    # The member's own link into this meeting (recognised for it only), not the bare page.
+    link = link_of(meeting_links(meeting.id, [noord.id])[noord.id])
+    assert "Deadline voor inbreng: nog " in text and f"Naar de vergadering: {link}\n" in text
     assert "1. Agendapunt 1" in text
     with pytest.raises(services.MeetingRuleError):
         services.publish_meeting(meeting, delegate)
