@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event, func, select
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so Alembic can drop and alter them on every backend.
@@ -124,3 +125,10 @@ def paginate(session, query, page: int, per_page: int) -> tuple[list, int, int, 
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return rows, page, total, max(1, -(-total // per_page))
+
+
+def upsert(session: Session, model):
+    """INSERT … ON CONFLICT for the session's database (SQLite and PostgreSQL share the
+    syntax, not the construct): rows that other processes may insert at the same moment."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)

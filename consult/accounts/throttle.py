@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, delete, literal_column, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from consult.accounts.models import ThrottleCounter
-from consult.database import utcnow
+from consult.database import upsert, utcnow
 from consult.extensions import db
 
 
@@ -56,15 +55,9 @@ class Limit:
         return max(1, int((end - now).total_seconds()))
 
 
-def _insert():
-    return (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(
-        ThrottleCounter
-    )
-
-
 def _take_one(limit: Limit, now: datetime) -> bool:
     start = limit.window_start(now)
-    statement = _insert().values(key=limit.stored_key, window_start=start, count=1)
+    statement = upsert(db.session, ThrottleCounter).values(key=limit.stored_key, window_start=start, count=1)
     current = ThrottleCounter.__table__.c
     new_window = current.window_start != statement.excluded.window_start
     statement = statement.on_conflict_do_update(

@@ -5,9 +5,9 @@ import hashlib
 import secrets
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from consult.database import utcnow
+from consult.database import upsert, utcnow
 from consult.extensions import db
 from consult.mail.inbound_models import ReplyToken, TokenPurpose, signed_token
 from consult.pages import external_url
@@ -39,7 +39,9 @@ def tokens_for(meeting_id: int, user_ids: list[int],
             fresh.append(dict(user_id=user_id, meeting_id=meeting_id, nonce=nonce,
                               purpose=purpose, token_hash=hash_of(token_of(nonce)),
                               created_at=now))
-        db.session.execute(insert(ReplyToken), fresh)
+        # Another process fanning out for the same meeting may make them at the same
+        # moment: its rows win, ours are dropped, and both read the same tokens back.
+        db.session.execute(upsert(db.session, ReplyToken).on_conflict_do_nothing(), fresh)
         rows.update(existing_tokens(meeting_id, missing, purpose))
     return rows
 
