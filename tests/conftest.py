@@ -68,6 +68,7 @@ MODULE_MARKERS = {
     "test_fuzz_routes.py": ("fuzz",),
     "test_faults.py": ("faults", "serial"),
     "test_reminders_concurrency.py": ("faults", "serial"),
+    "test_mail_slow_fanout.py": ("faults", "serial"),
     "test_two_machines.py": ("serial",),
     "test_scheduler_processes.py": ("faults", "serial"),
 }

@@ -5,7 +5,7 @@ Not part of `make test` (pytest only collects test_*.py). Every loop is bounded 
 and time; every server binds to 127.0.0.1; processes and temporary databases are removed
 at the end, also after an error.
 
-    .venv/bin/python -m tests.bench.bench_run [--backends sqlite,postgresql] [--skip b1b,b2,b3,b4]
+    .venv/bin/python -m tests.bench.bench_run [--backends sqlite,postgresql] [--skip b1b,b2,b3,b3s,b4]
 
 B1 (B1a, B1b) is in tests/bench/bench_pages.py; its environment variables are listed there.
 """
@@ -46,6 +46,12 @@ GUNICORN_THREADS = int(os.environ.get("BENCH_THREADS", "1"))  # 1: sync workers
 B2_SECONDS = int(os.environ.get("BENCH_B2_SECONDS", "60"))
 B3_MEMBERS = int(os.environ.get("BENCH_B3_MEMBERS", "10000"))
 B3_TIMEOUT = 240
+# B3s: B3 through an SMTP server that answers slowly (b3s_slow_smtp).
+B3S_MEMBERS = min(int(os.environ.get("BENCH_B3S_MEMBERS", str(B3_MEMBERS))), B3_MEMBERS)
+B3S_DELAY_MS = float(os.environ.get("BENCH_B3S_DELAY_MS", "20"))
+B3S_LATE_EVERY = int(os.environ.get("BENCH_B3S_LATE_EVERY", "1000"))
+B3S_DATA_TIMEOUT = float(os.environ.get("BENCH_B3S_DATA_TIMEOUT", "2"))
+B3S_TIMEOUT = int(os.environ.get("BENCH_B3S_TIMEOUT", "900"))
 CONCURRENCY = 50
 
 def log(text: str) -> None:
@@ -428,22 +434,16 @@ class SinkHandler:
         return "250 OK"
 
 
-def b3_fanout(backend: Backend, ids: dict) -> dict:
-    """One reminder to everyone, through the outbox to an aiosmtpd sink, with two
-    scheduler processes and four concurrent ticks."""
-    from aiosmtpd.controller import Controller
-    from sqlalchemy import func, select
-
+def due_reminder(app, ids: dict, offset_minutes: int) -> int:
+    """A rule to everyone of the body on meeting D, due now; returns its reminder's id."""
     from consult.database import utcnow
     from consult.extensions import db
-    from consult.mail.models import OutboxMessage, OutboxStatus
     from consult.meetings.models import Meeting
-    from consult.reminders.models import Anchor, Audience, Reminder, ReminderRule, ReminderStatus
+    from consult.reminders.models import Anchor, Audience, Reminder, ReminderRule
     from consult.reminders.planning import due_time
 
-    app = backend.app()
     with app.app_context():
-        rule = ReminderRule(body_id=ids["body"], anchor=Anchor.DEADLINE, offset_minutes=-3 * 1440,
+        rule = ReminderRule(body_id=ids["body"], anchor=Anchor.DEADLINE, offset_minutes=offset_minutes,
                             audience=Audience.ALL, subject="Herinnering: geef uw inbreng",
                             message="De agenda staat open.")
         db.session.add(rule)
@@ -456,17 +456,34 @@ def b3_fanout(backend: Backend, ids: dict) -> dict:
         db.session.add(reminder)
         db.session.commit()
         reminder_id = reminder.id
+        db.engine.dispose()
+    return reminder_id
 
-    handler = SinkHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    env = backend.env(CONSULT_MAIL_SERVER="127.0.0.1", CONSULT_MAIL_PORT=controller.port,
-                      CONSULT_SCHEDULER_INTERVAL_SECONDS=1)
+
+def run_fanout(backend: Backend, reminder_id: int, port: int, timeout: float, **env) -> dict:
+    """Two scheduler processes and four concurrent ticks deliver the reminder's messages
+    to the SMTP server at `port`; waits until none is pending or sending. Returns the
+    seconds until done (None: not within `timeout`) and the outbox statuses of the
+    messages created in this run."""
+    from collections import Counter
+
+    from sqlalchemy import func, select
+
+    from consult.extensions import db
+    from consult.mail.models import OutboxMessage, OutboxStatus
+    from consult.reminders.models import Reminder, ReminderStatus
+
+    app = backend.app()
+    with app.app_context():
+        before = db.session.scalar(select(func.max(OutboxMessage.id))) or 0
+        db.session.rollback()
+    env = backend.env(CONSULT_MAIL_SERVER="127.0.0.1", CONSULT_MAIL_PORT=port,
+                      CONSULT_SCHEDULER_INTERVAL_SECONDS=1, **env)
     flask = [str(BIN / "flask"), "--app", "wsgi"]
     processes = []
     # Their log goes to a file: a pipe nobody reads blocks a process once it is full
     # (64 KB, about 1,200 "sent" lines), which once made this figure 5 messages/s.
-    logfile = open(backend.workdir / "b3-processes.log", "w")  # noqa: SIM115
+    logfile = open(backend.workdir / "b3-processes.log", "a")  # noqa: SIM115
 
     def spawn(*args: str) -> subprocess.Popen:
         return subprocess.Popen(flask + list(args), cwd=ROOT, env=env, stdout=logfile,
@@ -479,7 +496,7 @@ def b3_fanout(backend: Backend, ids: dict) -> dict:
         processes += ticks
         done = queued = None
         with app.app_context():
-            while time.monotonic() - start < B3_TIMEOUT:
+            while time.monotonic() - start < timeout:
                 time.sleep(0.5)
                 db.session.rollback()
                 status = db.session.scalar(select(Reminder.status).where(Reminder.id == reminder_id))
@@ -491,9 +508,9 @@ def b3_fanout(backend: Backend, ids: dict) -> dict:
                 if status == ReminderStatus.SENT and open_messages == 0:
                     done = time.monotonic() - start
                     break
-            messages = db.session.scalar(select(func.count(OutboxMessage.id)))
-            sent = db.session.scalar(select(func.count(OutboxMessage.id)).where(
-                OutboxMessage.status == OutboxStatus.SENT))
+            statuses = Counter(dict(db.session.execute(
+                select(OutboxMessage.status, func.count(OutboxMessage.id))
+                .where(OutboxMessage.id > before).group_by(OutboxMessage.status)).all()))
             db.engine.dispose()
         for tick in ticks:
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -510,12 +527,63 @@ def b3_fanout(backend: Backend, ids: dict) -> dict:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         time.sleep(0.2)
-        controller.stop()
         logfile.close()
+    return {"seconds": done, "queued_seconds": queued, "tick_errors": tick_errors,
+            "messages": sum(statuses.values()),
+            "statuses": {str(getattr(k, "value", k)): n for k, n in statuses.items()}}
+
+
+def b3_fanout(backend: Backend, ids: dict) -> dict:
+    """One reminder to everyone, through the outbox to an aiosmtpd sink, with two
+    scheduler processes and four concurrent ticks."""
+    from aiosmtpd.controller import Controller
+
+    reminder_id = due_reminder(backend.app(), ids, -3 * 1440)
+    handler = SinkHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        result = run_fanout(backend, reminder_id, controller.port, B3_TIMEOUT)
+    finally:
+        controller.stop()
     received = handler.recipients
-    return {"seconds": done, "queued_seconds": queued, "messages": messages, "sent": sent,
-            "received": len(received),
-            "duplicates": len(received) - len(set(received)), "tick_errors": tick_errors}
+    return {**result, "sent": result["statuses"].get("sent", 0), "received": len(received),
+            "duplicates": len(received) - len(set(received))}
+
+
+def b3s_slow_smtp(backend: Backend, ids: dict) -> dict:
+    """B3 through an SMTP server that answers slowly (issue 15, finding 4): every answer
+    to the final "." after B3S_DELAY_MS, every B3S_LATE_EVERY-th one only after the
+    client's MAIL_DATA_TIMEOUT (B3S_DATA_TIMEOUT). BENCH_B3S_MEMBERS members (the others
+    are made inactive for this run); every message must arrive once, the late ones held."""
+    from sqlalchemy import select, update
+
+    from consult.accounts.models import Role, User
+    from consult.extensions import db
+    from tests import slow_smtp
+
+    app = backend.app()
+    with app.app_context():
+        keep = select(User.id).where(User.role == Role.MEMBER).order_by(User.id).limit(B3S_MEMBERS)
+        db.session.execute(update(User).where(User.role == Role.MEMBER,
+                                              User.id.not_in(keep.scalar_subquery()))
+                           .values(active=False))
+        db.session.commit()
+        db.engine.dispose()
+    # A second rule, a minute earlier than B3's: a reminder (and messages) of its own.
+    reminder_id = due_reminder(app, ids, -3 * 1440 - 1)
+    handler = slow_smtp.SlowHandler(B3S_DELAY_MS / 1000, B3S_LATE_EVERY, B3S_DATA_TIMEOUT + 2)
+    controller = slow_smtp.start(handler)
+    try:
+        result = run_fanout(backend, reminder_id, controller.port, B3S_TIMEOUT,
+                            CONSULT_MAIL_DATA_TIMEOUT=B3S_DATA_TIMEOUT, CONSULT_MAIL_TIMEOUT=10,
+                            CONSULT_MAIL_RETRY_BASE_SECONDS=1)
+        time.sleep(B3S_DATA_TIMEOUT + 2.5)  # the late answers still under way
+    finally:
+        controller.stop()
+    by_id, by_recipient = handler.duplicates()
+    return {**result, "received": len(handler.received), "late": len(handler.late_ids),
+            "duplicates": by_id, "duplicate_recipients": by_recipient}
 
 
 # --- the table --------------------------------------------------------------------
@@ -552,6 +620,17 @@ def rows(results: dict[str, dict]) -> list[tuple[str, str, dict[str, str], str]]
                    else f"not done in {B3_TIMEOUT} s") + f" ({r['b3']['sent']:,} sent)"))
     add("B3", "duplicates (2 schedulers + 4 ticks)", "0", safe(
         lambda r: f"{r['b3']['duplicates']} (received {r['b3']['received']:,})"))
+    add("B3s", f"reminder to {B3S_MEMBERS:,} members, SMTP answering after {B3S_DELAY_MS:.0f} ms, "
+        f"every {B3S_LATE_EVERY:,}th after the {B3S_DATA_TIMEOUT:g} s DATA timeout: all done in",
+        "–", safe(lambda r: f"{r['b3s']['seconds']:.1f} s" if r['b3s']['seconds'] is not None
+                  else f"not done in {B3S_TIMEOUT} s"))
+    add("B3s", "received by the server; duplicates by Message-ID / by recipient", "0 / 0", safe(
+        lambda r: f"{r['b3s']['received']:,}; {r['b3s']['duplicates']} / "
+                  f"{r['b3s']['duplicate_recipients']}"))
+    add("B3s", "outbox: sent / held / failed / pending", "held = late answers", safe(
+        lambda r: " / ".join(f"{r['b3s']['statuses'].get(s, 0):,}" for s in
+                             ("sent", "held", "failed", "pending"))
+                  + f" (late answers: {r['b3s']['late']})"))
     add("B4", "DOCX / PDF, 15 items + 600 inputs", "≤ 3 s each", safe(
         lambda r: f"{r['b4']['docx']:.2f} s / {r['b4']['pdf']:.2f} s"))
     add("B5", "steady RSS per web worker after B1b", "≤ 110 MB", safe(
@@ -616,6 +695,9 @@ def run_backend(name: str, workdir: Path, skip: set[str]) -> dict:
         if "b3" not in skip:
             log(f"B3: reminder to {B3_MEMBERS} members")
             step(result, "b3", b3_fanout, backend, ids)
+        if "b3s" not in skip:
+            log(f"B3s: reminder to {B3S_MEMBERS} members through a slow SMTP server")
+            step(result, "b3s", b3s_slow_smtp, backend, ids)
         if name == "postgresql":
             result["version"] = backend.version
     finally:
