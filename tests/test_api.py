@@ -177,7 +177,8 @@ def test_unknown_paths_and_methods_are_problems(client, api_world):
 
 
 def test_the_rate_limit_counts_every_request_of_a_token(app, client, api_world):
-    from consult.accounts.models import hash_token
+    from consult.accounts import throttle
+    from consult.accounts.models import ThrottleCounter, hash_token
     from consult.api.models import ApiToken
 
     app.config["API_RATE_LIMIT"] = 3
@@ -192,8 +193,12 @@ def test_the_rate_limit_counts_every_request_of_a_token(app, client, api_world):
     with app.app_context():
         token = db.session.scalar(db.select(ApiToken).where(
             ApiToken.token_hash == hash_token(api_world["token"])))
-        assert token.window_count == 3
-        token.window_started_at -= timedelta(seconds=61)  # the window is over
+        assert token.last_used_at is not None
+        [counter] = db.session.scalars(db.select(ThrottleCounter).where(
+            ThrottleCounter.key == throttle.Limit(f"api-token:{token.id}", 3,
+                                                  timedelta(minutes=1)).stored_key)).all()
+        assert counter.count == 3
+        counter.window_start -= timedelta(seconds=61)  # the window is over
         db.session.commit()
     assert client.get("/api/v1/overleggen", headers=headers).status_code == 200
 

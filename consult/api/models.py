@@ -13,8 +13,8 @@ from consult.meetings.models import Body
 
 class ApiToken(db.Model):
     """Made and revoked by an admin or delegate on the account page. The token itself is
-    shown once; a leaked database holds only its sha256. `window_*` count the requests
-    of the current rate-limit window (one conditional update per request)."""
+    shown once; a leaked database holds only its sha256. Its requests are counted by
+    the shared rate limit (accounts.throttle, key "api-token:<id>")."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -27,8 +27,6 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    window_count: Mapped[int] = mapped_column(default=0)
 
     user: Mapped[User] = relationship()
     body: Mapped[Body] = relationship()

@@ -4,8 +4,9 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import select
 
+from consult.accounts import throttle
 from consult.accounts.models import User, hash_token
 from consult.api.models import ApiToken
 from consult.database import utcnow
@@ -19,12 +20,6 @@ EXPIRY_CHOICES = (30, 90, 180, 365)  # days, offered on the account page
 
 class TokenError(ValueError):
     """A token that cannot be made as asked (shown in Dutch on the account page)."""
-
-
-class TooManyRequests(Exception):
-    def __init__(self, retry_after: int):
-        super().__init__(retry_after)
-        self.retry_after = retry_after
 
 
 def create_token(user: User, body: Body, name: str, days: int,
@@ -70,24 +65,14 @@ def find_token(raw: str, now: datetime | None = None) -> ApiToken | None:
 
 
 def count_request(token: ApiToken, now: datetime | None = None) -> None:
-    """One request more in the token's window, in one conditional UPDATE, so concurrent
-    requests (other workers) cannot both take the last place: a new window starts when the
-    old one is over; a full window raises TooManyRequests."""
+    """One request more in the token's window (the shared rate limit of
+    accounts.throttle: one conditional upsert, exact across workers); a full window
+    raises throttle.TooManyAttempts."""
     config = current_app.config
     now = now or utcnow()
-    window = timedelta(seconds=config["API_RATE_WINDOW_SECONDS"])
-    expired = or_(ApiToken.window_started_at.is_(None), ApiToken.window_started_at <= now - window)
-    result = db.session.execute(
-        update(ApiToken)
-        .where(ApiToken.id == token.id, or_(expired, ApiToken.window_count < config["API_RATE_LIMIT"]))
-        .values(window_count=case((expired, 1), else_=ApiToken.window_count + 1),
-                window_started_at=case((expired, now), else_=ApiToken.window_started_at),
-                last_used_at=now)
-        .execution_options(synchronize_session=False))
-    if result.rowcount == 0:
-        db.session.refresh(token)
-        started = token.window_started_at or now
-        raise TooManyRequests(max(1, int((started + window - now).total_seconds()) + 1))
+    throttle.take([throttle.Limit(f"api-token:{token.id}", config["API_RATE_LIMIT"],
+                                  timedelta(seconds=config["API_RATE_WINDOW_SECONDS"]))], now)
+    token.last_used_at = now
 
 
 def token_bodies(user: User) -> list[Body]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from consult.accounts import throttle
 from consult.api import problems, reading, schemas, tokens
 from consult.api.problems import ApiProblem
 from consult.api.spec import build_spec, operation
@@ -54,7 +55,7 @@ def authenticate():
         raise ApiProblem(403, "Het account van dit token mag dit overleg niet (meer) lezen.")
     try:
         tokens.count_request(token)
-    except tokens.TooManyRequests as error:
+    except throttle.TooManyAttempts as error:
         raise ApiProblem(429, headers={"Retry-After": str(error.retry_after)}) from None
     keep_changes()
 

@@ -32,8 +32,6 @@ def upgrade():
         sa.Column("expires_at", moment, nullable=False),
         sa.Column("revoked_at", moment, nullable=True),
         sa.Column("last_used_at", moment, nullable=True),
-        sa.Column("window_started_at", moment, nullable=True),
-        sa.Column("window_count", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["body_id"], ["body.id"], name=op.f("fk_api_token_body_id_body"),
                                 ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_api_token_user_id_user"),
