@@ -45,9 +45,11 @@ def schedulers(app, tmp_path):
            "CONSULT_MAIL_FILE_DIR": app.config["MAIL_FILE_DIR"],
            "CONSULT_EXPORT_DIR": app.config["EXPORT_DIR"],
            "CONSULT_SCHEDULER_INTERVAL_SECONDS": str(INTERVAL),
-           # A claim not renewed for 3 s counts as its process having died.
+           # A claim not renewed for 3 s counts as its process having died. Small chunks:
+           # the fan-out (fast since it renders once per shape) lasts long enough to be
+           # caught halfway.
            "CONSULT_EXPORT_STUCK_MINUTES": "0.05", "CONSULT_REMINDER_STUCK_MINUTES": "0.05",
-           "CONSULT_REMINDER_FANOUT_CHUNK": "20"}
+           "CONSULT_REMINDER_FANOUT_CHUNK": "3"}
     env.pop("CONSULT_MAIL_SERVER", None)
 
     def start() -> subprocess.Popen:
