@@ -69,6 +69,9 @@ def schedulers(app, tmp_path):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+    for log in sorted(tmp_path.glob("scheduler-*.log")):  # shown when the test fails
+        lines = log.read_text(errors="replace").splitlines()
+        print(f"--- {log.name}, last lines of {len(lines)}", *lines[-30:], sep="\n")
 
 
 def kill(process: subprocess.Popen) -> None:
@@ -77,10 +80,14 @@ def kill(process: subprocess.Popen) -> None:
 
 
 def wait_for(app, condition, timeout: float, step: float = 0.01):
-    """Poll `condition()` (in a fresh app context each time) until it is true."""
+    """Poll `condition()` until it is true, each time in a fresh GET request's context:
+    outside a request every SQLite transaction is BEGIN IMMEDIATE, and a poll taking the
+    write lock every few milliseconds starved the scheduler it watches (its busy timeout
+    ran out, the fan-out failed and was retried, and "halfway" never came). A page's
+    reads begin a plain transaction that never waits for, nor blocks, a writer."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with app.app_context():
+        with app.test_request_context("/healthz"):
             value = condition()
             db.session.remove()
         if value:
