@@ -26,7 +26,10 @@ MAX_FUNCTION_LINES = 60
 # Libraries that take long to import or pull in much: imported where they are used.
 HEAVY = {"weasyprint", "docx", "docxtpl", "pypdf", "openpyxl", "reportlab", "PIL", "lxml",
          "sklearn", "numpy", "scipy", "rapidfuzz",  # the overview: only workers that show it
-         "boto3"}  # only installations that keep files in S3
+         "boto3",  # only installations that keep files in S3
+         # Loaded per worker when first used, not by every worker at start (B5):
+         "authlib", "joserfc", "requests",  # a login with an organisation account
+         "inscriptis", "icalendar", "snowballstemmer"}  # an HTML reply, an .ics, an overview
 # The top layer: they may depend on every package, so they do not count for (c).
 NOT_IN_PACKAGE_GRAPH = {"consult", "consult.cli"}
 # Shared layers, not domains: every domain uses them, as it uses consult.database. The

@@ -10,14 +10,12 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import requests
-from authlib.common.security import generate_token, is_secure_transport
-from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app
-from joserfc import jwt
-from joserfc.errors import InvalidKeyIdError, JoseError
-from joserfc.jwk import KeySet
+
+if TYPE_CHECKING:
+    from authlib.integrations.requests_client import OAuth2Session
 
 # Only asymmetric signatures: "none" and HS256 (keyed with the client secret) never.
 SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
@@ -72,6 +70,11 @@ def _get_json(url: str, refresh: bool = False) -> dict:
         cached = _cache.get(url)
     if cached and not refresh and time.monotonic() - cached[0] < CACHE_SECONDS:
         return cached[1]
+    # Authlib, joserfc and requests (with cryptography some 18 MB per worker) load with
+    # the first login with an organisation account, not in every worker.
+    import requests
+    from authlib.common.security import is_secure_transport
+
     if not is_secure_transport(url):
         raise OidcRefused("Dit organisatie-account is niet veilig ingesteld (geen https).", 502)
     try:
@@ -96,7 +99,9 @@ def metadata(provider: ProviderSettings) -> dict:
     return document
 
 
-def _client(provider: ProviderSettings, redirect_uri: str) -> OAuth2Session:
+def _client(provider: ProviderSettings, redirect_uri: str) -> "OAuth2Session":
+    from authlib.integrations.requests_client import OAuth2Session
+
     return OAuth2Session(provider.client_id, provider.client_secret or None,
                          scope="openid email profile", redirect_uri=redirect_uri,
                          code_challenge_method="S256")
@@ -105,6 +110,8 @@ def _client(provider: ProviderSettings, redirect_uri: str) -> OAuth2Session:
 def authorization_url(provider: ProviderSettings, redirect_uri: str) -> tuple[str, dict]:
     """Where to send the browser, and what the session keeps until it comes back: state,
     nonce and the PKCE verifier, each random and single-use."""
+    from authlib.common.security import generate_token
+
     document = metadata(provider)
     flow = {"provider": provider.key, "state": secrets.token_urlsafe(32),
             "nonce": secrets.token_urlsafe(32), "verifier": generate_token(64),
@@ -132,6 +139,8 @@ def exchange_code(provider: ProviderSettings, flow: dict, code: str, redirect_ur
     """The code for tokens (with the PKCE verifier); the ID token's claims, checked.
     `response_issuer`: the answer's `iss` (RFC 9207), which a provider that sends it must
     send as its own, so a code from another provider is never sent to this one."""
+    import requests
+
     document = metadata(provider)
     templated = "{" in document["issuer"]  # Entra's multi-tenant "{tenantid}": the token says
     if not templated and (response_issuer is not None or document.get(
@@ -157,6 +166,10 @@ def exchange_code(provider: ProviderSettings, flow: dict, code: str, redirect_ur
 
 
 def _decode(document: dict, id_token: str):
+    from joserfc import jwt
+    from joserfc.errors import InvalidKeyIdError
+    from joserfc.jwk import KeySet
+
     allowed = [alg for alg in document.get("id_token_signing_alg_values_supported",
                                            ["RS256"]) if alg in SIGNING_ALGORITHMS]
     keys = KeySet.import_key_set(_get_json(document["jwks_uri"]))
@@ -171,6 +184,9 @@ def _decode(document: dict, id_token: str):
 def verified_claims(provider: ProviderSettings, document: dict, id_token: str,
                     nonce: str) -> dict:
     """Signature (JWKS), audience, expiry, nonce, then the issuer against the allow-list."""
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+
     invalid = "Het ID-token van uw organisatie is ongeldig. " + TRY_AGAIN
     try:
         claims = _decode(document, id_token).claims

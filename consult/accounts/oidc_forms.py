@@ -1,6 +1,5 @@
 """The admin's form for an organisation login (OpenID Connect provider)."""
 
-from authlib.common.security import is_secure_transport
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -13,6 +12,8 @@ from consult.accounts.oidc_models import lines
 
 def https_url(value: str) -> bool:
     # http only for a provider on this machine (a test or a development Keycloak).
+    from authlib.common.security import is_secure_transport
+
     return value.startswith(("https://", "http://")) and is_secure_transport(value)
 
 

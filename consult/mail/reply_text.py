@@ -10,11 +10,6 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-import lxml.html
-from inscriptis import Inscriptis
-from inscriptis.model.config import ParserConfig
-from lxml.etree import ParserError
-
 from consult.mail import reply_rules as rules
 
 _INVISIBLE = str.maketrans({"\u00a0": " ", "\u200b": None, "\u200c": None, "\u200d": None,
@@ -35,6 +30,12 @@ class NewText:
 def html_to_text(html: str, quotes: bool = False) -> str:
     """The text of an HTML body as a reader sees it (blocks, lists, tables); cited mail left
     out unless `quotes`."""
+    # lxml and inscriptis load with the first HTML reply (the scheduler's work, not a page's).
+    import lxml.html
+    from inscriptis import Inscriptis
+    from inscriptis.model.config import ParserConfig
+    from lxml.etree import ParserError
+
     try:
         tree = lxml.html.document_fromstring(_XML_DECLARATION.sub("", html))
     except (ParserError, ValueError):

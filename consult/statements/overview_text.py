@@ -7,8 +7,6 @@ from collections import Counter, defaultdict
 from functools import cache, lru_cache
 from pathlib import Path
 
-import snowballstemmer
-
 STOP_FILE = Path(__file__).with_name("data") / "dutch_stop.txt"
 # Words every input on an agenda item uses, so they say nothing about what it says.
 _CONSULT_STOP = """
@@ -36,14 +34,19 @@ def stop_words() -> frozenset[str]:
     return frozenset(words) | CONSULT_STOP
 
 
-_STEMMER = snowballstemmer.stemmer("dutch")
+@cache
+def _stemmer():
+    # snowballstemmer (some 3 MB: every language's stemmer) loads with the first overview.
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("dutch")
 
 
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """The Snowball Dutch stem; remembered, since the pure-Python stemmer is the slowest
     step and the words of one association's inputs repeat."""
-    return _STEMMER.stemWord(word)
+    return _stemmer().stemWord(word)
 
 
 def words(text: str) -> list[str]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from lxml import etree
+if TYPE_CHECKING:
+    from lxml import etree
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
@@ -20,6 +22,8 @@ NS = {"w": W}
 
 @lru_cache(maxsize=64)
 def _compiled(path: str) -> etree.XPath:
+    from lxml import etree
+
     return etree.XPath(path, namespaces=NS)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from docx.table import Table, _Cell
+if TYPE_CHECKING:
+    from docx.table import Table, _Cell
 
 # Column headers per role, as secretariats name them.
 COLUMN_NAMES = {

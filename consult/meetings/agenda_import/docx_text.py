@@ -14,14 +14,7 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
-
-import docx
-from docx.document import Document as DocxDocument
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.exceptions import PackageNotFoundError
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
-from lxml.etree import XMLSyntaxError
+from typing import TYPE_CHECKING
 
 from consult.meetings.agenda_import.docx_numbering import (
     NS,
@@ -31,6 +24,11 @@ from consult.meetings.agenda_import.docx_numbering import (
     xpath,
 )
 from consult.meetings.agenda_import.docx_tables import agenda_table_texts
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.table import Table, _Cell
+    from docx.text.paragraph import Paragraph
 
 MAX_INFLATED_BYTES = 40_000_000
 MAX_PARTS = 500
@@ -67,6 +65,11 @@ def check_package(data: bytes) -> None:
 def docx_to_text(data: bytes) -> str:
     """Paragraphs and table cells of a .docx in document order, a blank line between them."""
     check_package(data)
+    # python-docx and lxml (some 7 MB per worker) load with the first .docx agenda only.
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
+
     try:
         document = docx.Document(io.BytesIO(data))
         reader = _Reader(document)
@@ -131,6 +134,8 @@ class _Reader:
         return min(repeated) if repeated else None
 
     def block_texts(self, parent: DocxDocument | _Cell, depth: int = 0) -> Iterator[str]:
+        from docx.text.paragraph import Paragraph
+
         for block in parent.iter_inner_content():
             if isinstance(block, Paragraph):
                 yield self.paragraph_text(block)
@@ -213,11 +218,15 @@ class _Reader:
 
 
 def _has_numbering(document: DocxDocument) -> bool:
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
     return any(rel.reltype == RT.NUMBERING for rel in document.part.rels.values())
 
 
 def _all_paragraphs(document: DocxDocument) -> Iterator[Paragraph]:
     """Every paragraph, in tables too; a document with too many is refused."""
+    from docx.text.paragraph import Paragraph
+
     for count, element in enumerate(document.element.body.iter(f"{{{NS['w']}}}p"), 1):
         if count > MAX_PARAGRAPHS:
             raise ValueError(f"Dit Word-document heeft meer dan {MAX_PARAGRAPHS} alinea's; "

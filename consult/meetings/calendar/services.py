@@ -10,13 +10,15 @@ subscribed calendar then drops it. The .ics of one cancelled meeting says
 STATUS:CANCELLED, so importing it again cancels the event in the calendar.
 """
 
+from __future__ import annotations
+
 import re
 import secrets
 import unicodedata
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app
-from icalendar import Alarm, Calendar, Event
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -29,12 +31,18 @@ from consult.meetings.services import meeting_title
 from consult.pages import external_url, format_date, local_time
 from consult.permissions import is_body_delegate
 
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event
+
 PRODID = "-//Consult//NL"
 FEED_NAME = "Consult: vergaderingen en deadlines"
 DEADLINE_MINUTES = 15
 
 
 def new_calendar(name: str | None = None) -> Calendar:
+    # icalendar (some 3 MB per worker) loads with the first .ics or reminder only.
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -106,6 +114,7 @@ def _meeting_event(meeting: Meeting) -> Event:
         lines.append("De vergadering is (ook) online.")
     lines.append(f"Inbreng geven kan tot {format_date(meeting.input_deadline, True)}.")
     lines.append(f"Agenda en inbreng: {meeting_page_url(meeting)}")
+    from icalendar import Event
 
     event = Event()
     event.add("uid", f"meeting-{meeting.id}@consult")
@@ -120,6 +129,8 @@ def _meeting_event(meeting: Meeting) -> Event:
 
 
 def _deadline_event(meeting: Meeting) -> Event:
+    from icalendar import Alarm, Event
+
     title = meeting_title(meeting)
     deadline = Event()
     deadline.add("uid", f"deadline-{meeting.id}@consult")
