@@ -5,7 +5,7 @@ personal reminders: comments/participation.py."""
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select, union
+from sqlalchemy import select, true, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -246,20 +246,26 @@ def my_comments(user_id: int, meeting_id: int) -> dict[int, list[Comment]]:
     return per_item
 
 
-def responses(meeting_ids: list[int]):
+def responses(meeting_ids, user_id=None):
     """(user_id, item_id) for every item of these meetings a member responded to:
-    input, or "geen inbreng" on the item or on the whole meeting."""
+    input, or "geen inbreng" on the item or on the whole meeting. With `user_id`, only
+    that member's: each part filters first, so the union never holds everyone's input.
+    Both may be bind parameters, for a statement built once (`meeting_ids` expanding)."""
+    def own(column):
+        return column == user_id if user_id is not None else true()
+
     commented = (
         select(Comment.author_id.label("user_id"), Comment.item_id)
         .join(AgendaItem, AgendaItem.id == Comment.item_id)
-        .where(Comment.withdrawn_at.is_(None), AgendaItem.meeting_id.in_(meeting_ids))
+        .where(Comment.withdrawn_at.is_(None), AgendaItem.meeting_id.in_(meeting_ids),
+               own(Comment.author_id))
     )
     item_no_input = select(NoInput.user_id, NoInput.item_id).where(
-        NoInput.meeting_id.in_(meeting_ids), NoInput.item_id.is_not(None))
+        NoInput.meeting_id.in_(meeting_ids), NoInput.item_id.is_not(None), own(NoInput.user_id))
     whole_meeting = (
         select(NoInput.user_id, AgendaItem.id)
         .join(NoInput, (NoInput.meeting_id == AgendaItem.meeting_id) & NoInput.item_id.is_(None))
-        .where(AgendaItem.meeting_id.in_(meeting_ids))
+        .where(AgendaItem.meeting_id.in_(meeting_ids), own(NoInput.user_id))
     )
     return union(commented, item_no_input, whole_meeting).subquery()
 
@@ -268,8 +274,8 @@ def responded_item_ids(user_id: int, meeting_ids: list[int]) -> set[int]:
     """Items of these meetings the user responded to (one query)."""
     if not meeting_ids:
         return set()
-    rows = responses(meeting_ids)
-    return set(db.session.scalars(select(rows.c.item_id).where(rows.c.user_id == user_id)))
+    rows = responses(meeting_ids, user_id)
+    return set(db.session.scalars(select(rows.c.item_id)))
 
 
 def responded_items_by_member(meeting_id: int) -> dict[int, set[int]]:
