@@ -16,7 +16,7 @@ from consult.database import utcnow
 from consult.extensions import db
 from consult.mail.inbound_models import ReplyToken
 from consult.mail.models import OutboxMessage
-from consult.mail.tokens import revoke
+from consult.mail.tokens import link_of, links_of, revoke
 from consult.meetings.models import Meeting
 from tests.factories import make_body, make_meeting, make_user
 
@@ -81,6 +81,18 @@ def test_an_item_link_opens_that_item(client, linked):
     # An item of another meeting in the query opens the link's meeting instead.
     other = client.get(f"{linked['link']}?punt={linked['other_item']}")
     assert other.headers["Location"] == f"/vergaderingen/{linked['meeting']}"
+
+
+def test_the_links_of_a_fan_out_are_the_links_one_by_one(app, client, linked):
+    """links_of (the reminder fan-out: signed and built once per member) gives exactly
+    what link_of gives per item, and each one opens its item."""
+    with app.test_request_context():
+        row = db.session.scalar(select(ReplyToken).where(ReplyToken.user_id == linked["member"]))
+        meeting_link, item_links = links_of(row, [linked["item"]])
+        assert meeting_link == link_of(row)
+        assert item_links == {linked["item"]: link_of(row, linked["item"])}
+    opened = client.get(item_links[linked["item"]].removeprefix("http://localhost"))
+    assert opened.headers["Location"] == f"/agendapunten/{linked['item']}#inbreng"
 
 
 def test_the_link_opens_nothing_else(app, client, linked, users):

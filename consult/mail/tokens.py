@@ -3,6 +3,7 @@
 
 import hashlib
 import secrets
+from urllib.parse import urlencode
 
 from flask import current_app
 from sqlalchemy import select
@@ -104,6 +105,14 @@ def link_of(row: ReplyToken, item_id: int | None = None) -> str:
     its items when `item_id` is given."""
     extra = {"punt": item_id} if item_id else {}
     return external_url("links.open", token_id=row.id, token=row.link_token, **extra)
+
+
+def links_of(row: ReplyToken, item_ids) -> tuple[str, dict[int, str]]:
+    """The personal link into the meeting and one per item, as link_of gives them; the
+    token signed and the URL built once (a fan-out makes these for every member)."""
+    meeting = link_of(row)
+    return meeting, {item_id: f"{meeting}?{urlencode({'punt': item_id})}"
+                     for item_id in item_ids}
 
 
 def meeting_links(meeting_id: int, user_ids: list[int]) -> dict[int, ReplyToken]:

@@ -27,7 +27,7 @@ from consult.extensions import db
 from consult.mail.inbound_models import TokenPurpose
 from consult.mail.opt_out import list_unsubscribe_headers
 from consult.mail.services import add_once, queue_messages_once
-from consult.mail.tokens import addresses_of, link_of, meeting_links, tokens_for
+from consult.mail.tokens import addresses_of, links_of, meeting_links, tokens_for
 from consult.meetings.calendar import meeting_calendar, meeting_filename
 from consult.meetings.models import Meeting
 from consult.meetings.services import meeting_title
@@ -103,8 +103,8 @@ def personal_context(recipient: Recipient, rule: ReminderRule, meeting: Meeting,
 
 
 def personal_links(context: dict, token) -> None:
-    context["url"] = link_of(token)
-    context["item_links"] = {item.id: link_of(token, item.id) for item in context["awaiting"]}
+    context["url"], context["item_links"] = links_of(
+        token, [item.id for item in context["awaiting"]])
 
 
 def reminder_key(rule_id: int, meeting_id: int, user_id: int, due: datetime) -> str:
