@@ -27,12 +27,16 @@ def redacted(kind: str, text: str) -> str:
     return pattern.sub(REDACTED, text) if pattern and text else text
 
 
+def needs_redaction(message: OutboxMessage) -> bool:
+    # The demo's mail page (demo_views) shows the links to follow; its database holds
+    # demo accounts only.
+    return message.kind in SECRETS and not current_app.config.get("DEMO")
+
+
 def redact_sent(message: OutboxMessage) -> None:
     """Remove the secrets from a row that left delivery for good (in the caller's
     transaction)."""
-    if message.kind not in SECRETS or current_app.config.get("DEMO"):
-        # The demo's mail page (demo_views) shows the links to follow; its database
-        # holds demo accounts only.
+    if not needs_redaction(message):
         return
     db.session.execute(
         update(OutboxMessage).where(OutboxMessage.id == message.id)
