@@ -88,7 +88,7 @@ def format_date(moment: datetime | None, with_time: bool = False,
     local = moment.astimezone(zone or local_zone())
     text = f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year}"
     if with_time:
-        text += f" {local:%H.%M} uur"
+        text += f" {local.hour:02}.{local.minute:02} uur"  # not strftime: a page formats hundreds
     return text
 
 

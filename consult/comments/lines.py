@@ -5,7 +5,6 @@ per input cost several times what the page shows."""
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import aliased
 
 from consult.accounts.models import Region, User
 from consult.comments.models import Comment, CommentKind, Mark
@@ -43,22 +42,26 @@ class CommentLine:
     withdrawn_at: None = None  # only live input is listed
 
 
-_entered = aliased(User)
+# Of the tables, not the ORM classes: the session then runs it as a Core statement, whose
+# result handling costs half the ORM's for the same rows (autoflush still applies).
+_comment, _author, _region = Comment.__table__.c, User.__table__.c, Region.__table__.c
+_entered = User.__table__.alias("entered_by")
 _LISTED = (
-    select(Comment.id, Comment.kind, Comment.late, Comment.text, Comment.author_id,
-           Comment.entered_by_id, Comment.on_behalf, Comment.organisation,
-           Comment.received_via, Comment.created_at, Comment.updated_at, Comment.mark,
-           User.name, User.municipality, User.organisation, Region.name, _entered.name)
-    .join(User, User.id == Comment.author_id)
-    .outerjoin(Region, Region.id == User.chairs_region_id)
-    .outerjoin(_entered, _entered.id == Comment.entered_by_id)
-    .where(Comment.item_id == bindparam("item_id"), Comment.withdrawn_at.is_(None))
-    .order_by(Comment.created_at, Comment.id)
+    select(_comment.id, _comment.kind, _comment.late, _comment.text, _comment.author_id,
+           _comment.entered_by_id, _comment.on_behalf, _comment.organisation,
+           _comment.received_via, _comment.created_at, _comment.updated_at, _comment.mark,
+           _author.name, _author.municipality, _author.organisation, _region.name,
+           _entered.c.name)
+    .select_from(Comment.__table__.join(User.__table__, _author.id == _comment.author_id)
+                 .outerjoin(Region.__table__, _region.id == _author.chairs_region_id)
+                 .outerjoin(_entered, _entered.c.id == _comment.entered_by_id))
+    .where(_comment.item_id == bindparam("item_id"), _comment.withdrawn_at.is_(None))
+    .order_by(_comment.created_at, _comment.id)
 )
 # Built once, at import: composing a select costs about as much as running this one.
-_OWN_AND_ON_TIME = _LISTED.where(or_(Comment.author_id == bindparam("user_id"),
-                                     Comment.late.is_(False)))
-_OWN = _LISTED.where(Comment.author_id == bindparam("user_id"))
+_OWN_AND_ON_TIME = _LISTED.where(or_(_comment.author_id == bindparam("user_id"),
+                                     _comment.late.is_(False)))
+_OWN = _LISTED.where(_comment.author_id == bindparam("user_id"))
 
 
 def _statement(user: User, item: AgendaItem):
