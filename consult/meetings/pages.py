@@ -65,7 +65,7 @@ def item_context(item: AgendaItem, form=None, error=None, late=False, saved=Fals
         "state": meeting_status(meeting),
         "MeetingStatus": MeetingStatus,
         "comments": comment_lines(user, item),
-        "form": form or comment_form(item),
+        "form": form or (comment_form(item) if late else None),  # only the late form shows it
         "input_form": form_view(form) if form else blank_form_view(user),
         "error": error,
         "late": late,

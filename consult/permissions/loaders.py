@@ -43,8 +43,9 @@ _BODY_OPTIONS = (selectinload(Body.delegates), joinedload(Body.organisation_rows
 
 # The loaders of the pages members load most, built once at import: composing a select
 # with its loader options costs as much as a small query.
-_MEETING = select(Meeting).where(Meeting.id == bindparam("meeting_id")).options(
-    joinedload(Meeting.body).options(*_BODY_OPTIONS),
+_MEETING_AGENDA = select(Meeting).where(Meeting.id == bindparam("meeting_id")).options(
+    joinedload(Meeting.body).options(*_BODY_OPTIONS), selectinload(Meeting.items))
+_MEETING = _MEETING_AGENDA.options(
     selectinload(Meeting.items).joinedload(AgendaItem.attachments))
 _ITEM = select(AgendaItem).where(AgendaItem.id == bindparam("item_id")).options(
     joinedload(AgendaItem.attachments),
@@ -70,10 +71,12 @@ def _check_meeting(action: str, meeting: Meeting) -> Meeting:
     return meeting
 
 
-def meeting_for(action: str, meeting_id: int) -> Meeting:
+def meeting_for(action: str, meeting_id: int, attachments: bool = True) -> Meeting:
     """The meeting with its body and agenda, for `action` (a key of PERMISSIONS that
-    takes a meeting, or "change_agenda")."""
-    meeting = db.session.scalars(_MEETING, {"meeting_id": meeting_id}).unique().first()
+    takes a meeting, or "change_agenda"); the items' attachments too, unless a page
+    that never shows them says so."""
+    statement = _MEETING if attachments else _MEETING_AGENDA
+    meeting = db.session.scalars(statement, {"meeting_id": meeting_id}).unique().first()
     if meeting is None:
         abort(404)
     return _check_meeting(action, meeting)
