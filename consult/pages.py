@@ -71,18 +71,24 @@ MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augus
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 
 
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
 def local_time(moment: datetime) -> datetime:
-    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return moment.astimezone(local_zone())
 
 
-def format_date(moment: datetime | None, with_time: bool = False) -> str:
-    """"dinsdag 14 oktober 2026" (and "17.00 uur"), in Europe/Amsterdam."""
+def format_date(moment: datetime | None, with_time: bool = False,
+                zone: ZoneInfo | None = None) -> str:
+    """"dinsdag 14 oktober 2026" (and "17.00 uur"), in Europe/Amsterdam (`zone`: that
+    zone, looked up once by a caller that formats many dates)."""
     if moment is None:
         return ""
-    local = local_time(moment)
+    local = moment.astimezone(zone or local_zone())
     text = f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year}"
     if with_time:
-        text += f" {local:%H.%M} uur"
+        text += f" {local.hour:02}.{local.minute:02} uur"  # not strftime: a page formats hundreds
     return text
 
 

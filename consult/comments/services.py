@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import select, true, union
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from consult.accounts.models import Organisation, User
 from consult.comments.models import Comment, CommentEvent, CommentKind, NoInput, OnBehalf
@@ -20,8 +19,6 @@ from consult.meetings.models import AgendaItem, Body, Meeting
 from consult.pages import external_url
 from consult.permissions import (
     can_change_comment,
-    can_manage_meetings,
-    can_see_all_input,
     is_asked_for_input,
     owns_comment,
 )
@@ -58,16 +55,24 @@ def clean_text(text: str | None) -> str:
     return text
 
 
-def on_behalf_label(comment: Comment) -> str:
-    author = comment.author
-    if comment.on_behalf == OnBehalf.MUNICIPALITY and author.municipality:
-        return f"namens gemeente {author.municipality}"
-    if comment.on_behalf == OnBehalf.REGION and author.chairs_region:
-        return f"namens regio {author.chairs_region.name}"
-    if comment.on_behalf == OnBehalf.BOARD:
-        organisation = comment.organisation or author.organisation
+def behalf_text(on_behalf: OnBehalf, municipality: str | None, region: str | None,
+                organisation: Organisation) -> str:
+    """"namens gemeente …" and the like; `region`: the name of the region the author
+    chairs, `organisation`: the input's own or else the author's."""
+    if on_behalf == OnBehalf.MUNICIPALITY and municipality:
+        return f"namens gemeente {municipality}"
+    if on_behalf == OnBehalf.REGION and region is not None:
+        return f"namens regio {region}"
+    if on_behalf == OnBehalf.BOARD:
         return f"namens het bestuur van {organisation.value}"
     return "op persoonlijke titel"
+
+
+def on_behalf_label(comment: Comment) -> str:
+    author = comment.author
+    region = author.chairs_region.name if author.chairs_region else None
+    return behalf_text(comment.on_behalf, author.municipality, region,
+                       comment.organisation or author.organisation)
 
 
 def on_behalf_choices(user: User) -> list[tuple[str, str]]:
@@ -213,24 +218,6 @@ def no_input_state(user_id: int, meeting_id: int) -> tuple[bool, set[int]]:
     rows = db.session.scalars(select(NoInput.item_id).where(
         NoInput.user_id == user_id, NoInput.meeting_id == meeting_id)).all()
     return None in rows, {item_id for item_id in rows if item_id is not None}
-
-
-def visible_comments(user: User, item: AgendaItem) -> list[Comment]:
-    """Input others may see: all (delegates, or when the body allows it) or only one's own.
-    Late input is for the delegates (and its author)."""
-    query = (
-        select(Comment)
-        .where(Comment.item_id == item.id, Comment.withdrawn_at.is_(None))
-        .options(joinedload(Comment.author).joinedload(User.chairs_region),
-                 joinedload(Comment.entered_by))
-        .order_by(Comment.created_at, Comment.id)
-    )
-    comments = db.session.scalars(query).all()
-    if can_manage_meetings(user, item.meeting.body):
-        return list(comments)
-    see_all = can_see_all_input(user, item.meeting)
-    return [c for c in comments
-            if c.author_id == user.id or (see_all and not c.late)]
 
 
 def my_comments(user_id: int, meeting_id: int) -> dict[int, list[Comment]]:

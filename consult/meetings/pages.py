@@ -2,11 +2,12 @@
 by services so that no view module imports another."""
 
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from consult.comments import services as comments
 from consult.comments.forms import blank_form_view, comment_form, form_view
+from consult.comments.lines import comment_lines
 from consult.database import utcnow
 from consult.extensions import db
 from consult.meetings.models import AgendaItem, Meeting
@@ -55,38 +56,43 @@ def meeting_context(meeting: Meeting) -> dict:
 
 def item_context(item: AgendaItem, form=None, error=None, late=False, saved=False) -> dict:
     """Everything the item page's input section shows."""
+    user = current_user._get_current_object()  # not the proxy, read once per input
     meeting = item.meeting
-    whole, marked = comments.no_input_state(current_user.id, meeting.id)
+    whole, marked = comments.no_input_state(user.id, meeting.id)
     return {
         "item": item,
         "meeting": meeting,
         "state": meeting_status(meeting),
         "MeetingStatus": MeetingStatus,
-        "comments": comments.visible_comments(current_user, item),
-        "form": form or comment_form(item),
-        "input_form": form_view(form) if form else blank_form_view(current_user),
+        "comments": comment_lines(user, item),
+        "form": form or (comment_form(item) if late else None),  # only the late form shows it
+        "input_form": form_view(form) if form else blank_form_view(user),
         "error": error,
         "late": late,
         "saved": saved,
-        "can_comment": can_comment(current_user, item),
-        "asked": is_asked_for_input(current_user, item),
+        "can_comment": can_comment(user, item),
+        "asked": is_asked_for_input(user, item),
         "no_input": whole or item.id in marked,
         "no_input_whole": whole,
-        "manage": can_manage_meetings(current_user, meeting.body),
+        "manage": can_manage_meetings(user, meeting.body),
         "title": f"{item.label}. {item.title}",
         **consolidation_context(item),
     }
 
 
+# One statement for both, built once at import (composing it cost more than running it).
+_STATEMENT_AND_OUTCOME = (
+    select(Statement, Outcome).select_from(AgendaItem)
+    .outerjoin(Statement, Statement.item_id == AgendaItem.id)
+    .outerjoin(Outcome, Outcome.item_id == AgendaItem.id)
+    .where(AgendaItem.id == bindparam("item_id"))
+    .options(joinedload(Statement.current_revision)))
+
+
 def consolidation_context(item) -> dict:
     """The statement (once final) and the outcome (once published) of an item; the
     delegates see them while they work."""
-    statement, outcome = db.session.execute(  # one statement for both
-        select(Statement, Outcome).select_from(AgendaItem)
-        .outerjoin(Statement, Statement.item_id == AgendaItem.id)
-        .outerjoin(Outcome, Outcome.item_id == AgendaItem.id)
-        .where(AgendaItem.id == item.id)
-        .options(joinedload(Statement.current_revision))).one()
+    statement, outcome = db.session.execute(_STATEMENT_AND_OUTCOME, {"item_id": item.id}).one()
     final = statement is not None and statement.status == StatementStatus.FINAL
     return {
         "statement": statement if statement and statement.text

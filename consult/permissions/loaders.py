@@ -4,7 +4,7 @@ the object does not exist, 403 when the `can_*` of the action says no."""
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from consult.accounts.models import MemberAddress, User
@@ -41,6 +41,17 @@ _BODY_OPTIONS = (selectinload(Body.delegates), joinedload(Body.organisation_rows
                  joinedload(Body.regions))
 
 
+# The loaders of the pages members load most, built once at import: composing a select
+# with its loader options costs as much as a small query.
+_MEETING_AGENDA = select(Meeting).where(Meeting.id == bindparam("meeting_id")).options(
+    joinedload(Meeting.body).options(*_BODY_OPTIONS), selectinload(Meeting.items))
+_MEETING = _MEETING_AGENDA.options(
+    selectinload(Meeting.items).joinedload(AgendaItem.attachments))
+_ITEM = select(AgendaItem).where(AgendaItem.id == bindparam("item_id")).options(
+    joinedload(AgendaItem.attachments),
+    joinedload(AgendaItem.meeting).joinedload(Meeting.body).options(*_BODY_OPTIONS))
+
+
 class ReadOnly(Exception):
     """A change to the agenda of a held meeting: answered with a message, not a 403."""
 
@@ -60,13 +71,12 @@ def _check_meeting(action: str, meeting: Meeting) -> Meeting:
     return meeting
 
 
-def meeting_for(action: str, meeting_id: int) -> Meeting:
+def meeting_for(action: str, meeting_id: int, attachments: bool = True) -> Meeting:
     """The meeting with its body and agenda, for `action` (a key of PERMISSIONS that
-    takes a meeting, or "change_agenda")."""
-    meeting = db.session.scalars(
-        select(Meeting).where(Meeting.id == meeting_id).options(
-            joinedload(Meeting.body).options(*_BODY_OPTIONS),
-            selectinload(Meeting.items).joinedload(AgendaItem.attachments))).unique().first()
+    takes a meeting, or "change_agenda"); the items' attachments too, unless a page
+    that never shows them says so."""
+    statement = _MEETING if attachments else _MEETING_AGENDA
+    meeting = db.session.scalars(statement, {"meeting_id": meeting_id}).unique().first()
     if meeting is None:
         abort(404)
     return _check_meeting(action, meeting)
@@ -75,11 +85,7 @@ def meeting_for(action: str, meeting_id: int) -> Meeting:
 def item_for(action: str, item_id: int) -> AgendaItem:
     """The item with its meeting and body, for `action`: "view_meeting" and
     "change_agenda" are checked on its meeting, the rest on the item."""
-    item = db.session.scalars(
-        select(AgendaItem).where(AgendaItem.id == item_id).options(
-            joinedload(AgendaItem.attachments),
-            joinedload(AgendaItem.meeting).joinedload(Meeting.body).options(*_BODY_OPTIONS))
-    ).unique().first()
+    item = db.session.scalars(_ITEM, {"item_id": item_id}).unique().first()
     if item is None:
         abort(404)
     if action in ("view_meeting", "change_agenda", "consolidate", "export"):

@@ -21,7 +21,7 @@ bp = Blueprint("statements", __name__)
 @login_required
 @writes_on_get
 def workspace(meeting_id: int):
-    meeting = meeting_for("consolidate", meeting_id)
+    meeting = meeting_for("consolidate", meeting_id, attachments=False)
     desk.record_visit(current_user, meeting)
     return render_page("statements/workspace.html", **pages.workspace_context(meeting))
 
