@@ -75,6 +75,22 @@ def test_members_keep_their_view(client, auth, world):
     assert "Uw werk" not in html and "Geef uw inbreng" in html
 
 
+def test_a_delegate_made_a_member_again_has_no_desk(app, client, auth, users, world):
+    """Still on the body's list of delegates, but rights follow role and list together:
+    her home page is a member's (and the desk's query is not even run)."""
+    from consult.accounts.models import Role
+
+    with app.app_context():
+        db.session.get(User, users["delegate"]).role = Role.MEMBER
+        db.session.commit()
+    auth.login("delegate")
+    with count_queries(app) as statements:
+        html = client.get("/").get_data(as_text=True)
+    assert "Uw werk" not in html and "als gedelegeerde" not in html
+    assert "werkruimte" not in html
+    assert not [s for s in statements if "desk_visit" in s.lower()]
+
+
 def test_a_chair_sees_the_own_region(app, client, auth, users, world):
     with app.app_context():
         meeting = db.session.get(Meeting, world["meeting"])
