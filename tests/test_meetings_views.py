@@ -376,6 +376,13 @@ def test_archive_searches_input_statements_and_outcomes_as_allowed(app, client, 
     assert "gevonden in: uitkomst" in client.get("/archief?q=zeeland").get_data(as_text=True)
     auth.login("delegate")
     assert "gevonden in: inbreng" in client.get("/archief?q=haven-y").get_data(as_text=True)
+    # Made a member again (still on the body's list): a member's search, not a delegate's.
+    from consult.accounts.models import Role, User
+
+    with app.app_context():
+        db.session.get(User, users["delegate"]).role = Role.MEMBER
+        db.session.commit()
+    assert "0 vergaderingen" in client.get("/archief?q=haven-y").get_data(as_text=True)
 
 
 def test_delete_item_says_why_a_published_item_stays(app, client, auth, world):

@@ -89,6 +89,14 @@ def test_a_delegate_made_a_member_again_has_no_desk(app, client, auth, users, wo
     assert "Uw werk" not in html and "als gedelegeerde" not in html
     assert "werkruimte" not in html
     assert not [s for s in statements if "desk_visit" in s.lower()]
+    # Chairing a region, she gets a chair's desk of that body, not the delegate's.
+    with app.app_context():
+        chair = db.session.get(User, users["chair"])
+        db.session.get(User, users["delegate"]).chairs_region_id = chair.chairs_region_id
+        db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert "als regiovoorzitter" in html and "als gedelegeerde" not in html
+    assert "werkruimte" not in html
 
 
 def test_a_chair_sees_the_own_region(app, client, auth, users, world):

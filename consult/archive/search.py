@@ -24,9 +24,9 @@ def _like(column, pattern):
     return func.lower(column).like(pattern, escape="\\")
 
 
-def _matches_statement(admin: bool):
+def _matches_statement(role: Role):
     """(item_id, source), once each, for the texts that contain :pattern and that :user_id
-    may read (an admin: all)."""
+    may read in the role: an admin all, a delegate also all input of her bodies."""
     pattern = bindparam("pattern")
     items = select(AgendaItem.id.label("item_id"), literal("item").label("source")).where(
         or_(_like(AgendaItem.title, pattern), _like(AgendaItem.explanation, pattern)))
@@ -45,28 +45,30 @@ def _matches_statement(admin: bool):
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .join(Body, Body.id == Meeting.body_id)
         .where(Comment.withdrawn_at.is_(None), _like(Comment.text, pattern)))
-    if not admin:
+    if role != Role.ADMIN:
         # The same rule as the item page: own input, others' when the body shows it (not
-        # late input), and everything for the body's delegates.
+        # late input), and everything for the body's delegates; rights follow role and
+        # list together (a delegate made a member again stays on the list).
         user_id = bindparam("user_id")
-        delegate_of = select(body_delegate.c.body_id).where(body_delegate.c.user_id == user_id)
-        inputs = inputs.where(or_(
-            Comment.author_id == user_id,
-            Body.id.in_(delegate_of),
-            Body.members_see_each_other.is_(True) & Comment.late.is_(False)))
+        readable = [Comment.author_id == user_id,
+                    Body.members_see_each_other.is_(True) & Comment.late.is_(False)]
+        if role == Role.DELEGATE:
+            readable.append(Body.id.in_(select(body_delegate.c.body_id).where(
+                body_delegate.c.user_id == user_id)))
+        inputs = inputs.where(or_(*readable))
     # UNION, not UNION ALL: one row per item and source, however many inputs match (the
     # database drops the repeats; fetching hundreds of rows to do so cost the page more).
     return union(items, statements, outcomes, inputs)
 
 
-# Built once (building them cost about as much as running them).
-_MATCHES = {admin: _matches_statement(admin) for admin in (True, False)}
+# Built once per role (building them cost about as much as running them).
+_MATCHES = {role: _matches_statement(role) for role in Role}
 
 
 def matching_sources(user: User, q: str) -> dict[int, set[str]]:
     """Per item, where q was found in what the user may read."""
     found: dict[int, set[str]] = {}
-    rows = db.session.execute(_MATCHES[user.role == Role.ADMIN],
+    rows = db.session.execute(_MATCHES[user.role],
                               {"pattern": contains_pattern(q), "user_id": user.id})
     for item_id, source in rows:
         found.setdefault(item_id, set()).add(source)

@@ -18,6 +18,7 @@ from consult.meetings.constituency import my_bodies_query
 from consult.meetings.models import AgendaItem, Body, Meeting, body_delegate
 from consult.meetings.status import MeetingStatus, meeting_status
 from consult.pages import local_time
+from consult.permissions import can_manage_meetings
 from consult.statements.models import DeskVisit, Outcome, Statement, StatementStatus
 
 # Held meetings stay on the desk until their terugkoppeling is sent, at most this long.
@@ -69,9 +70,7 @@ def desk_meetings(user: User, now: datetime) -> list[tuple[Meeting, str, datetim
     the bodies she delegates for (held ones until their outcomes are published), and for a
     regional chair the published meetings of the bodies that ask the region for input."""
     if user.role == Role.MEMBER and user.chairs_region_id is None:
-        # No desk (a delegate made a member again keeps her place on the list, not its
-        # rights): most people on the home page, spared a query.
-        return []
+        return []  # delegates for nothing, chairs nothing: most of the home page's visitors
     delegated = select(body_delegate.c.body_id).where(body_delegate.c.user_id == user.id)
     conditions = [Meeting.body_id.in_(delegated)]
     if user.chairs_region_id is not None:
@@ -88,7 +87,8 @@ def desk_meetings(user: User, now: datetime) -> list[tuple[Meeting, str, datetim
         .order_by(Meeting.starts_at)).unique().all()
     result = []
     for meeting, seen_at in rows:
-        if any(d.id == user.id for d in meeting.body.delegates):
+        # The rule itself, not the list: a delegate made a member again stays on it.
+        if can_manage_meetings(user, meeting.body):
             result.append((meeting, "gedelegeerde", seen_at))
         elif user.chairs_region_id is not None and meeting.ends_at > now - timedelta(days=1):
             result.append((meeting, "regiovoorzitter", seen_at))
