@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from consult.accounts.models import MemberAddress, User
+from consult.accounts.models import MemberAddress, Role, User
 from consult.accounts.oidc_models import OidcProvider
 from consult.comments.models import Comment
 from consult.exports.models import ExportJob
@@ -35,21 +35,32 @@ def _allow(action: str, *args) -> None:
 
 # --- loaders: 404 when missing, 403 when not allowed --------------------------------------
 
-# A body's organisations and regions are a few rows each: joined into the query that
-# loads the body (one statement fewer per page each); its delegates in one more.
-_BODY_OPTIONS = (selectinload(Body.delegates), joinedload(Body.organisation_rows),
-                 joinedload(Body.regions))
+def _body_options(delegates: bool) -> tuple:
+    """A body's organisations and regions are a few rows each: joined into the query
+    that loads the body (one statement fewer per page each). Its delegates in one more,
+    only for those whose pages read them: a member's rights are decided by her role
+    before the list is read (`is_body_delegate`)."""
+    options = (joinedload(Body.organisation_rows), joinedload(Body.regions))
+    return options + (selectinload(Body.delegates),) if delegates else options
 
 
-# The loaders of the pages members load most, built once at import: composing a select
-# with its loader options costs as much as a small query.
-_MEETING_AGENDA = select(Meeting).where(Meeting.id == bindparam("meeting_id")).options(
-    joinedload(Meeting.body).options(*_BODY_OPTIONS), selectinload(Meeting.items))
-_MEETING = _MEETING_AGENDA.options(
+# The loaders of the pages members load most, built once at import (composing a select
+# with its loader options costs as much as a small query), with and without delegates.
+_MEETING_AGENDA = {delegates: select(Meeting).where(Meeting.id == bindparam("meeting_id"))
+                   .options(joinedload(Meeting.body).options(*_body_options(delegates)),
+                            selectinload(Meeting.items))
+                   for delegates in (False, True)}
+_MEETING = {delegates: statement.options(
     selectinload(Meeting.items).joinedload(AgendaItem.attachments))
-_ITEM = select(AgendaItem).where(AgendaItem.id == bindparam("item_id")).options(
+    for delegates, statement in _MEETING_AGENDA.items()}
+_ITEM = {delegates: select(AgendaItem).where(AgendaItem.id == bindparam("item_id")).options(
     joinedload(AgendaItem.attachments),
-    joinedload(AgendaItem.meeting).joinedload(Meeting.body).options(*_BODY_OPTIONS))
+    joinedload(AgendaItem.meeting).joinedload(Meeting.body).options(*_body_options(delegates)))
+    for delegates in (False, True)}
+
+
+def _reads_delegates() -> bool:
+    return getattr(current_user, "role", None) in (Role.DELEGATE, Role.ADMIN)
 
 
 class ReadOnly(Exception):
@@ -75,7 +86,7 @@ def meeting_for(action: str, meeting_id: int, attachments: bool = True) -> Meeti
     """The meeting with its body and agenda, for `action` (a key of PERMISSIONS that
     takes a meeting, or "change_agenda"); the items' attachments too, unless a page
     that never shows them says so."""
-    statement = _MEETING if attachments else _MEETING_AGENDA
+    statement = (_MEETING if attachments else _MEETING_AGENDA)[_reads_delegates()]
     meeting = db.session.scalars(statement, {"meeting_id": meeting_id}).unique().first()
     if meeting is None:
         abort(404)
@@ -85,7 +96,7 @@ def meeting_for(action: str, meeting_id: int, attachments: bool = True) -> Meeti
 def item_for(action: str, item_id: int) -> AgendaItem:
     """The item with its meeting and body, for `action`: "view_meeting" and
     "change_agenda" are checked on its meeting, the rest on the item."""
-    item = db.session.scalars(_ITEM, {"item_id": item_id}).unique().first()
+    item = db.session.scalars(_ITEM[_reads_delegates()], {"item_id": item_id}).unique().first()
     if item is None:
         abort(404)
     if action in ("view_meeting", "change_agenda", "consolidate", "export"):
