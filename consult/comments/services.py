@@ -5,7 +5,7 @@ personal reminders: comments/participation.py."""
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import select, true, union
+from sqlalchemy import bindparam, select, true, union
 from sqlalchemy.exc import IntegrityError
 
 from consult.accounts.models import Organisation, User
@@ -213,20 +213,25 @@ def undo_no_input(user: User, meeting: Meeting, item: AgendaItem | None = None,
         db.session.delete(row)
 
 
+# Both run on every meeting page, built once at import (composing cost more than running).
+_NO_INPUT_STATE = select(NoInput.item_id).where(NoInput.user_id == bindparam("user_id"),
+                                                NoInput.meeting_id == bindparam("meeting_id"))
+_MY_COMMENTS = (select(Comment).join(AgendaItem, AgendaItem.id == Comment.item_id)
+                .where(Comment.author_id == bindparam("user_id"), Comment.withdrawn_at.is_(None),
+                       AgendaItem.meeting_id == bindparam("meeting_id"))
+                .order_by(Comment.created_at))
+
+
 def no_input_state(user_id: int, meeting_id: int) -> tuple[bool, set[int]]:
     """(whole meeting marked, item ids marked) for one member, one query."""
-    rows = db.session.scalars(select(NoInput.item_id).where(
-        NoInput.user_id == user_id, NoInput.meeting_id == meeting_id)).all()
+    rows = db.session.scalars(_NO_INPUT_STATE,
+                              {"user_id": user_id, "meeting_id": meeting_id}).all()
     return None in rows, {item_id for item_id in rows if item_id is not None}
 
 
 def my_comments(user_id: int, meeting_id: int) -> dict[int, list[Comment]]:
     """A member's own live input per item of a meeting (one query)."""
-    comments = db.session.scalars(
-        select(Comment).join(AgendaItem, AgendaItem.id == Comment.item_id)
-        .where(Comment.author_id == user_id, Comment.withdrawn_at.is_(None),
-               AgendaItem.meeting_id == meeting_id)
-        .order_by(Comment.created_at)).all()
+    comments = db.session.scalars(_MY_COMMENTS, {"user_id": user_id, "meeting_id": meeting_id})
     per_item: dict[int, list[Comment]] = defaultdict(list)
     for comment in comments:
         per_item[comment.item_id].append(comment)
