@@ -94,9 +94,11 @@ def format_date(moment: datetime | None, with_time: bool = False,
 
 def init_app(app: Flask) -> None:
     from consult.permissions import can
+    from consult.stamps import Stamp
     from consult.text import excerpt, render_markdown, render_plain
 
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["stamp"] = Stamp
     app.jinja_env.tests["visible_attachment"] = lambda attachment: can("view_attachment", attachment)
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["plain"] = render_plain

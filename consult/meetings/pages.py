@@ -19,10 +19,12 @@ from consult.meetings.services import (
 )
 from consult.meetings.status import MeetingStatus, meeting_status
 from consult.permissions import (
+    can_change_agenda,
     can_comment,
     can_manage_meetings,
     can_view_outcome,
     can_view_statement,
+    commentable_items,
     is_asked_for_input,
     is_asked_for_meeting,
 )
@@ -35,19 +37,22 @@ from consult.statements.services import my_input_results
 
 def meeting_context(meeting: Meeting) -> dict:
     """The meeting page: the agenda with, per item, my own input and the input form."""
-    whole, marked = comments.no_input_state(current_user.id, meeting.id)
+    user = current_user._get_current_object()  # not the proxy: read for every item
+    whole, marked = comments.no_input_state(user.id, meeting.id)
     return {
         "meeting": meeting,
         "state": meeting_status(meeting),
         "title": meeting_title(meeting),
         "location": meeting_location(meeting),
-        "manage": can_manage_meetings(current_user, meeting.body),
+        "manage": can_manage_meetings(user, meeting.body),
+        "change_agenda": can_change_agenda(user, meeting),
         "MeetingStatus": MeetingStatus,
-        "mine": comments.my_comments(current_user.id, meeting.id),
+        "commentable": commentable_items(user, meeting),
+        "mine": comments.my_comments(user.id, meeting.id),
         "no_input_whole": whole,
         "no_input_items": marked | ({item.id for item in meeting.items} if whole else set()),
-        "asked_any": is_asked_for_meeting(current_user, meeting),
-        "blank_form": blank_form_view(current_user),  # once per page, not per item
+        "asked_any": is_asked_for_meeting(user, meeting),
+        "blank_form": blank_form_view(user),  # once per page, not per item
         "form_view": form_view,
         "can_move": can_move,
         "form": None,

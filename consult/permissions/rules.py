@@ -182,25 +182,35 @@ def can_manage_attachments(user: User, item: AgendaItem) -> bool:
 # --- input -------------------------------------------------------------------------
 
 
-def is_asked_for_input(user: User, item: AgendaItem) -> bool:
-    """A member of the body's constituency (or its delegate or an admin), on an item that
-    asks for input, of a published meeting: whatever the time."""
-    meeting = item.meeting
+def is_asked_on_meeting(user: User, meeting: Meeting) -> bool:
+    """The meeting's part of being asked for input: a member of the body's constituency
+    (or its delegate or an admin), of a published meeting, whatever the time."""
     if not acts_on(user, meeting) or meeting.published_at is None or meeting.cancelled_at:
-        return False
-    if not item.open_for_input:
         return False
     return in_constituency(user, meeting.body) or can_manage_meetings(user, meeting.body)
 
 
+def is_asked_for_input(user: User, item: AgendaItem) -> bool:
+    """Asked on the item's meeting, on an item that asks for input."""
+    return item.open_for_input and is_asked_on_meeting(user, item.meeting)
+
+
 def is_asked_for_meeting(user: User, meeting: Meeting) -> bool:
     """Asked for input on at least one item: "geen inbreng" for the whole meeting."""
-    return any(is_asked_for_input(user, item) for item in meeting.items)
+    return any(item.open_for_input for item in meeting.items) and is_asked_on_meeting(user, meeting)
 
 
 def can_comment(user: User, item: AgendaItem, now=None) -> bool:
     """Give input: asked for it, and before the deadline."""
     return is_asked_for_input(user, item) and (now or utcnow()) < item.meeting.input_deadline
+
+
+def commentable_items(user: User, meeting: Meeting, now=None) -> set[int]:
+    """The ids of the items of `meeting` for which `can_comment` holds, its meeting's part
+    checked once (the meeting page asks it for every item)."""
+    if not is_asked_on_meeting(user, meeting) or (now or utcnow()) >= meeting.input_deadline:
+        return set()
+    return {item.id for item in meeting.items if item.open_for_input}
 
 
 def owns_comment(user: User, comment) -> bool:
