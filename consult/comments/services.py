@@ -216,10 +216,13 @@ def undo_no_input(user: User, meeting: Meeting, item: AgendaItem | None = None,
 # Both run on every meeting page, built once at import (composing cost more than running).
 _NO_INPUT_STATE = select(NoInput.item_id).where(NoInput.user_id == bindparam("user_id"),
                                                 NoInput.meeting_id == bindparam("meeting_id"))
-_MY_COMMENTS = (select(Comment).join(AgendaItem, AgendaItem.id == Comment.item_id)
+# The meeting page shows of each of the member's own inputs its kind and an excerpt:
+# plain rows, not Comment objects.
+_MY_COMMENTS = (select(Comment.id, Comment.item_id, Comment.kind, Comment.text)
+                .join(AgendaItem, AgendaItem.id == Comment.item_id)
                 .where(Comment.author_id == bindparam("user_id"), Comment.withdrawn_at.is_(None),
                        AgendaItem.meeting_id == bindparam("meeting_id"))
-                .order_by(Comment.created_at))
+                .order_by(Comment.created_at, Comment.id))
 
 
 def no_input_state(user_id: int, meeting_id: int) -> tuple[bool, set[int]]:
@@ -229,10 +232,11 @@ def no_input_state(user_id: int, meeting_id: int) -> tuple[bool, set[int]]:
     return None in rows, {item_id for item_id in rows if item_id is not None}
 
 
-def my_comments(user_id: int, meeting_id: int) -> dict[int, list[Comment]]:
-    """A member's own live input per item of a meeting (one query)."""
-    comments = db.session.scalars(_MY_COMMENTS, {"user_id": user_id, "meeting_id": meeting_id})
-    per_item: dict[int, list[Comment]] = defaultdict(list)
+def my_comments(user_id: int, meeting_id: int) -> dict[int, list]:
+    """A member's own live input per item of a meeting (one query): rows of id, item_id,
+    kind and text."""
+    comments = db.session.execute(_MY_COMMENTS, {"user_id": user_id, "meeting_id": meeting_id})
+    per_item: dict[int, list] = defaultdict(list)
     for comment in comments:
         per_item[comment.item_id].append(comment)
     return per_item
