@@ -67,7 +67,9 @@ ARCHIVE_QUERY = "regionale aanpak"
 
 
 def register_reference_pages(app) -> None:
-    """/bench/ref/<page>/<id>: one joined query, a plain Jinja loop (autoescaped)."""
+    """/bench/ref/<page>/<id>: one joined query, a plain Jinja loop (autoescaped).
+    /bench/ref-layout/<page>/<id>: the same inside our page layout (templates/base.html:
+    header, navigation, footer), to tell what the layout costs from what the page does."""
     from flask import Blueprint, request
     from flask_login import current_user, login_required
     from sqlalchemy import and_, func, select
@@ -78,6 +80,9 @@ def register_reference_pages(app) -> None:
     from consult.meetings.models import AgendaItem, Body, Meeting
 
     templates = {name: app.jinja_env.from_string(text) for name, text in REFERENCE.items()}
+    in_layout = {name: app.jinja_env.from_string(
+        '{% extends "base.html" %}{% block content %}' + text + "{% endblock %}")
+        for name, text in REFERENCE.items()}
     bp = Blueprint("bench_reference", __name__)
 
     def queries(page: str, object_id: int):
@@ -124,6 +129,13 @@ def register_reference_pages(app) -> None:
     def reference(page: str, object_id: int):
         rows = db.session.execute(queries(page, object_id)).all()
         return templates[page].render(rows=rows)
+
+    @bp.get("/bench/ref-layout/<page>/<int:object_id>")
+    @login_required
+    def reference_in_layout(page: str, object_id: int):
+        rows = db.session.execute(queries(page, object_id)).all()
+        app.update_template_context(context := {"rows": rows})
+        return in_layout[page].render(context)
 
     app.register_blueprint(bp)
 
@@ -190,8 +202,11 @@ def b1a_costs(backend, ids: dict, password: str, runs: int = B1A_RUNS) -> dict:
         reference = f"/bench/ref/{name}/{object_id}"
         if name == "archive":
             reference += f"?{urlencode({'q': ARCHIVE_QUERY})}"
+        query = f"?{urlencode({'q': ARCHIVE_QUERY})}" if name == "archive" else ""
         result[name] = {"page": _cost(app, client, path, runs),
-                        "reference": _cost(app, client, reference, runs)}
+                        "reference": _cost(app, client, reference, runs),
+                        "in_layout": _cost(app, client, f"/bench/ref-layout/{name}/{object_id}"
+                                           + query, runs)}
     from consult.extensions import db
 
     with app.app_context():
@@ -391,8 +406,12 @@ def table_rows(add, safe) -> None:
             ours, ref = r["b1a"][page]["page"], r["b1a"][page]["reference"]
             healthz = r["b1a"]["healthz"]["cpu_ms"]
             extra = f", {ours['cpu_ms'] / healthz:.1f} × healthz" if page == "dashboard" else ""
+            layout = r["b1a"][page].get("in_layout")
+            layout = (f"; reference in the layout {layout['cpu_ms']:.1f} ms "
+                      f"({ours['cpu_ms'] / layout['cpu_ms']:.1f} ×)") if layout else ""
             return (f"{ours['cpu_ms']:.1f} ms vs {ref['cpu_ms']:.1f} ms "
-                    f"({ours['cpu_ms'] / ref['cpu_ms']:.1f} ×{extra}), {ours['statements']} SQL")
+                    f"({ours['cpu_ms'] / ref['cpu_ms']:.1f} ×{extra}), {ours['statements']} SQL"
+                    + layout)
 
         add("B1a", f"{label}: CPU per request vs reference (ratio), SQL statements", target,
             safe(figure))
